@@ -1,0 +1,148 @@
+"""Command line: `python -m bot run|ask|chat|check|eval`.
+
+A thin adapter over the engine: it parses arguments, turns content and
+settings errors into one clear line and a non-zero exit, and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.content import ContentError, load_content
+from bot.engine import Engine
+from bot.replies import Reply
+
+NO_TOKEN_MESSAGE = """\
+No TELEGRAM_BOT_TOKEN is set, so the bot cannot connect to Telegram.
+To get a token: open Telegram, talk to @BotFather, send /newbot and follow
+the steps; then put TELEGRAM_BOT_TOKEN=<token> in .env (see .env.example).
+Starting the offline console chat instead, over the same answers.
+"""
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    """The machine-readable form of a reply (`ask --json`)."""
+    return {
+        "kind": reply.kind.value,
+        "id": reply.entry_id,
+        "score": reply.score,
+        "alternatives": list(reply.alternatives),
+        "related": list(reply.related_ids),
+        "text": reply.text,
+    }
+
+
+def _engine(args: argparse.Namespace, settings: Settings) -> Engine:
+    return Engine(load_content(args.faq or settings.faq_path))
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    engine = _engine(args, settings)
+    if args.question == "-":
+        for line in sys.stdin:
+            question = line.rstrip("\n")
+            reply = engine.reply(question)
+            if args.json:
+                out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
+            else:
+                out.write(reply.text + "\n\n")
+            out.flush()
+        return 0
+    reply = engine.reply(args.question)
+    if args.json:
+        out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
+    else:
+        out.write(reply.text + "\n")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from bot.console import chat
+
+    return chat(_engine(args, settings), sys.stdin, out)
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from bot.lint import lint
+
+    content = load_content(args.faq or settings.faq_path)
+    issues = lint(content)
+    for issue in issues:
+        out.write(f"{issue}\n")
+    if issues:
+        out.write(f"{len(issues)} problem(s) in {content.path}\n")
+        return 1
+    phrasings = sum(len(e.phrasings) for e in content.entries)
+    out.write(f"{content.path}: OK ({len(content.entries)} entries, {phrasings} phrasings)\n")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from bot.evaluate import evaluate
+
+    result = evaluate(_engine(args, settings), Path(args.file))
+    out.write(result.report() + "\n")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    engine = _engine(args, settings)  # bad content refuses to start, before anything else
+    if not settings.token:
+        sys.stderr.write(NO_TOKEN_MESSAGE + "\n")
+        from bot.console import chat
+
+        return chat(engine, sys.stdin, out)
+    from bot.telegram_app import run_bot
+
+    return run_bot(settings, engine)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="magbot", description="FAQ bot about magnesium glycinate for muscle spasms."
+    )
+    parser.add_argument("--faq", help="FAQ YAML file (default: FAQ_PATH or content/faq.yaml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the Telegram bot (console chat when no token is set)")
+    ask = sub.add_parser("ask", help="answer one question ('-' reads one per line from stdin)")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    sub.add_parser("chat", help="chat with the bot in the terminal")
+    sub.add_parser("check", help="validate and lint the FAQ content")
+    ev = sub.add_parser("eval", help="accuracy on a labelled question file")
+    ev.add_argument("file")
+    return parser
+
+
+COMMANDS = {
+    "ask": cmd_ask,
+    "chat": cmd_chat,
+    "check": cmd_check,
+    "eval": cmd_eval,
+    "run": cmd_run,
+}
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    stream = out or sys.stdout
+    try:
+        settings = load_settings()
+        return COMMANDS[args.command](args, settings, stream)
+    except (ContentError, SettingsError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""Settings from the environment and an optional `.env` file.
+
+Real environment variables win over `.env`, so a deployment can override a
+developer's file. The token is kept out of `repr()` so it cannot leak into a
+log line or a traceback that prints the settings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+
+class SettingsError(ValueError):
+    """A setting has a value the bot cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None = field(default=None, repr=False)
+    faq_path: str | None = None
+    database_path: str = "data/magbot.sqlite3"
+    api_base_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    admin_chat_ids: frozenset[int] = frozenset()
+    default_timezone: str = "UTC"
+    reminder_grace_minutes: int = 120
+    rate_limit_per_minute: int = 20
+    log_level: str = "INFO"
+
+
+def _int(env: Mapping[str, str], key: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{key} must be at least {minimum}, got {value}")
+    return value
+
+
+def _ids(env: Mapping[str, str], key: str) -> frozenset[int]:
+    out = set()
+    for part in env.get(key, "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            out.add(int(part))
+        except ValueError:
+            raise SettingsError(f"{key} must be comma-separated chat ids, got {part!r}") from None
+    return frozenset(out)
+
+
+def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+    """Read settings; `env` defaults to os.environ merged over `.env`."""
+    if env is None:
+        path = dotenv or Path(".env")
+        merged: dict[str, str] = {}
+        if path.is_file():
+            merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+        merged.update(os.environ)
+        env = merged
+
+    def text(key: str) -> str | None:
+        value = env.get(key, "").strip()
+        return value or None
+
+    settings = Settings(
+        token=text("TELEGRAM_BOT_TOKEN"),
+        faq_path=text("FAQ_PATH"),
+        database_path=text("DATABASE_PATH") or Settings.database_path,
+        api_base_url=text("TELEGRAM_API_BASE_URL"),
+        webhook_url=text("WEBHOOK_URL"),
+        webhook_secret=text("WEBHOOK_SECRET"),
+        webhook_listen=text("WEBHOOK_LISTEN") or Settings.webhook_listen,
+        webhook_port=_int(env, "WEBHOOK_PORT", Settings.webhook_port, 1),
+        admin_chat_ids=_ids(env, "ADMIN_CHAT_IDS"),
+        default_timezone=text("DEFAULT_TIMEZONE") or Settings.default_timezone,
+        reminder_grace_minutes=_int(env, "REMINDER_GRACE_MINUTES", 120),
+        rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 20, 1),
+        log_level=(text("LOG_LEVEL") or "INFO").upper(),
+    )
+    if settings.webhook_url and not settings.webhook_secret:
+        raise SettingsError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+    return settings

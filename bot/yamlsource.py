@@ -1,0 +1,101 @@
+"""YAML loading that remembers where every value came from.
+
+Content authors edit YAML by hand; an error that says "line 212, field
+entries[4].answer" saves them a hunt. PyYAML's node tree carries marks, so we
+build plain Python values alongside a map from value path to line number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ContentError(Exception):
+    """Content is invalid; the message names file, line and field."""
+
+    def __init__(self, path: str, line: int, field_name: str, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.field_name = field_name
+        self.message = message
+        super().__init__(f"{path}:{line}: {field_name}: {message}")
+
+
+@dataclass
+class Located:
+    """A parsed YAML document plus the line of every value, keyed by path."""
+
+    path: str
+    data: Any
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line(self, where: str) -> int:
+        """Line of `where`, or of its closest located parent."""
+        probe = where
+        while probe:
+            if probe in self.lines:
+                return self.lines[probe]
+            cut = max(probe.rfind("."), probe.rfind("["))
+            probe = probe[:cut] if cut > 0 else ""
+        return 1
+
+    def error(self, where: str, message: str) -> ContentError:
+        return ContentError(self.path, self.line(where), where or "<document>", message)
+
+
+_SCALARS = yaml.constructor.SafeConstructor()
+
+
+def _child(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _build(node: yaml.Node, path: str, doc: Located, src: str) -> Any:
+    doc.lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ContentError(
+                    src, key_node.start_mark.line + 1, path, "keys must be plain text"
+                )
+            key = str(key_node.value)
+            sub = _child(path, key)
+            if key in out:
+                raise ContentError(src, key_node.start_mark.line + 1, sub, "duplicate key")
+            out[key] = _build(value_node, sub, doc, src)
+            doc.lines[sub] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, _child(path, i), doc, src) for i, item in enumerate(node.value)]
+    return _SCALARS.construct_object(node)  # PyYAML resolves int, bool, null, str
+
+
+def load_located(path: Path) -> Located:
+    """Parse `path`; raise ContentError (with line) on unreadable or malformed YAML."""
+    src = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ContentError(src, 1, "<file>", f"cannot read file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ContentError(src, 1, "<file>", "file is not valid UTF-8") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise ContentError(src, line, "<yaml>", f"invalid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise ContentError(src, 1, "<yaml>", f"invalid YAML: {exc}") from None
+    doc = Located(path=src, data=None)
+    if node is None:
+        raise ContentError(src, 1, "<document>", "file is empty")
+    doc.data = _build(node, "", doc, src)
+    return doc
