@@ -70,6 +70,9 @@ class Content:
     dose_entry: str
     interaction_entry: str
     entries: tuple[Entry, ...]
+    ui: dict[str, str]
+    commands: dict[str, str]
+    popular: tuple[str, ...]
 
     def entry(self, entry_id: str) -> Entry:
         """Entry by id; KeyError if unknown."""
@@ -85,6 +88,27 @@ class Content:
             object.__setattr__(self, "_index", cache)
         return cache
 
+
+REQUIRED_UI = (
+    "welcome",
+    "help",
+    "help_commands",
+    "topics",
+    "non_text",
+    "slow_down",
+    "feedback_thanks",
+    "feedback_already",
+    "helpful",
+    "not_helpful",
+    "next_page",
+    "previous_page",
+    "admin_only",
+    "unknown_button",
+    "reminders_button",
+    "reminders_soon",
+)
+COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+MAX_ID_LENGTH = 48  # keeps every callback_data within Telegram's 64 bytes
 
 REQUIRED_TEXTS = (
     "caveats_heading",
@@ -143,6 +167,8 @@ class _Reader:
         ident = self.text(value, where)
         if not ID_RE.match(ident):
             raise self.doc.error(where, f"'{ident}' must be lowercase words joined by '-'")
+        if len(ident) > MAX_ID_LENGTH:
+            raise self.doc.error(where, f"'{ident}' is longer than {MAX_ID_LENGTH} characters")
         return ident
 
 
@@ -245,6 +271,19 @@ def parse_content(doc: Located) -> Content:
     for i, t in enumerate(topics):
         if t not in ids:
             raise doc.error(f"texts.fallback_topics[{i}]", f"unknown entry id '{t}'")
+    ui_raw = r.mapping(r.field(top, "ui", ""), "ui")
+    ui = {k: r.text(r.field(ui_raw, k, "ui"), f"ui.{k}") for k in REQUIRED_UI}
+    ui["help_commands"] = str(ui_raw["help_commands"]).strip()  # keep its line breaks
+    commands_raw = r.mapping(r.field(top, "commands", ""), "commands")
+    commands: dict[str, str] = {}
+    for name, description in commands_raw.items():
+        if not COMMAND_RE.match(name):
+            raise doc.error(f"commands.{name}", "command names are 1-32 of a-z, 0-9 and _")
+        commands[name] = r.text(description, f"commands.{name}", 256)
+    popular = r.texts(r.field(top, "popular", ""), "popular")
+    for i, p in enumerate(popular):
+        if p not in ids:
+            raise doc.error(f"popular[{i}]", f"unknown entry id '{p}'")
     special: dict[str, str] = {}
     for key in ("dose_entry", "interaction_entry"):
         special[key] = r.identifier(r.field(matching, key, "matching"), f"matching.{key}")
@@ -268,6 +307,9 @@ def parse_content(doc: Located) -> Content:
         dose_entry=special["dose_entry"],
         interaction_entry=special["interaction_entry"],
         entries=entries,
+        ui=ui,
+        commands=commands,
+        popular=popular,
     )
 
 

@@ -1,15 +1,187 @@
-"""Telegram adapter (composition root). Filled in by the Telegram issue."""
+"""Composition root: builds the Telegram Application and runs it.
+
+Everything is wired here and only here: settings, content, storage, the
+rate limiter, handlers and the error handler. `make run` and the end-to-end
+tests both come through `run_bot`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
 import sys
+from collections import defaultdict
+from collections.abc import Awaitable
+from datetime import UTC, datetime
+from typing import Any
 
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import telegram_handlers as h
 from bot.config import Settings
 from bot.engine import Engine
+from bot.flood import FloodGate
+from bot.logs import setup_logging
+from bot.store import Store, open_database
+
+log = logging.getLogger(__name__)
+TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+WEBHOOK_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+TELEGRAM_MESSAGES_PER_SECOND = 30
+
+
+class PerChatProcessor(BaseUpdateProcessor):
+    """Concurrent across chats, strictly in order within one chat.
+
+    Many people are served at once, but one person's quick questions are
+    answered in the order they were asked.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._users: defaultdict[int, int] = defaultdict(int)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        key = chat.id if chat is not None else 0
+        self._users[key] += 1
+        try:
+            async with self._locks[key]:
+                await coroutine
+        finally:
+            self._users[key] -= 1
+            if self._users[key] == 0:
+                del self._users[key]
+                del self._locks[key]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+
+def check_settings(settings: Settings) -> str | None:
+    """A one-line problem with the Telegram settings, or None."""
+    if not settings.token or not TOKEN_SHAPE.match(settings.token):
+        return (
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters); "
+            "copy it again from @BotFather"
+        )
+    if settings.webhook_url and not WEBHOOK_SECRET_SHAPE.match(settings.webhook_secret or ""):
+        return "WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+    return None
+
+
+async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Start-up work once the bot is connected: publish the command menu."""
+    svc: h.Services = app.bot_data["services"]
+    commands = [BotCommand(c, d) for c, d in svc.engine.content.commands.items()]
+    await app.bot.set_my_commands(commands)
+    log.info("Bot @%s is up with %d FAQ entries", app.bot.username, len(svc.engine.content.entries))
+
+
+def build_application(
+    settings: Settings, engine: Engine, store: Store, *, rate_limit: bool = True
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The whole Telegram bot, wired; nothing is sent until it runs."""
+    assert settings.token, "check_settings() first"
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .concurrent_updates(PerChatProcessor(256))
+        .post_init(post_init)
+        .connect_timeout(5)
+        .read_timeout(10)
+        .write_timeout(10)
+        .pool_timeout(5)
+        .get_updates_read_timeout(35)
+    )
+    if settings.api_base_url:
+        base = settings.api_base_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot", 1))
+    if rate_limit:
+        builder = builder.rate_limiter(
+            AIORateLimiter(  # type: ignore[arg-type]
+                overall_max_rate=TELEGRAM_MESSAGES_PER_SECOND,
+                overall_time_period=1,
+                group_max_rate=20,
+                group_time_period=60,
+                max_retries=3,
+            )
+        )
+    app = builder.build()
+    app.bot_data["services"] = h.Services(
+        engine=engine,
+        store=store,
+        settings=settings,
+        flood=FloodGate(settings.rate_limit_per_minute),
+    )
+    app.add_handler(TypeHandler(Update, h.flood_guard), group=-1)
+    app.add_handler(CommandHandler("start", h.start))
+    app.add_handler(CommandHandler("help", h.help_command))
+    app.add_handler(CommandHandler("topics", h.topics))
+    app.add_handler(CommandHandler("dose", h.dose))
+    app.add_handler(CommandHandler("stats", h.stats))
+    app.add_handler(CallbackQueryHandler(h.button))
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND, h.text_message
+        )
+    )
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL, h.not_text
+        )
+    )
+    app.add_error_handler(h.on_error)
+    return app
 
 
 def run_bot(settings: Settings, engine: Engine) -> int:
-    """Not built yet: say so plainly instead of pretending."""
-    del settings, engine
-    sys.stderr.write("error: Telegram mode is not built yet; unset TELEGRAM_BOT_TOKEN.\n")
-    return 2
+    """Run until SIGINT/SIGTERM; a clear one-line error and non-zero exit on bad setup."""
+    setup_logging(settings.log_level, secrets=(settings.token or "",))
+    problem = check_settings(settings)
+    if problem:
+        sys.stderr.write(f"error: {problem}\n")
+        return 2
+    store = Store(open_database(settings.database_path), clock=lambda: datetime.now(UTC))
+    app = build_application(settings, engine, store)
+    try:
+        if settings.webhook_url:
+            app.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=settings.webhook_secret or "",
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        sys.stderr.write(
+            "error: Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped); "
+            "get a new one from @BotFather\n"
+        )
+        return 1
+    except (NetworkError, TelegramError) as exc:
+        sys.stderr.write(f"error: cannot reach the Telegram Bot API: {exc}\n")
+        return 1
+    finally:
+        store.conn.close()
+    return 0

@@ -1,0 +1,162 @@
+"""SQLite storage: people, feedback, counters and unanswered questions.
+
+Standard library only, WAL mode, one connection per process. The file is
+created owner-only because it holds chat ids. The schema is versioned with
+`PRAGMA user_version` and migrated forward at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+MIGRATIONS: list[str] = [
+    # 1: feedback and statistics
+    """
+    CREATE TABLE users (
+        user_id INTEGER PRIMARY KEY,
+        first_seen TEXT NOT NULL
+    );
+    CREATE TABLE counters (
+        name TEXT PRIMARY KEY,
+        n INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE feedback (
+        user_id INTEGER NOT NULL,
+        entry_id TEXT NOT NULL,
+        helpful INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (user_id, entry_id)
+    );
+    CREATE TABLE unanswered (
+        question TEXT PRIMARY KEY,
+        n INTEGER NOT NULL,
+        last_seen TEXT NOT NULL
+    );
+    """,
+]
+MAX_UNANSWERED_CHARS = 200
+
+
+@dataclass(frozen=True)
+class FeedbackCount:
+    entry_id: str
+    helpful: int
+    not_helpful: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    users: int
+    counters: dict[str, int]
+    feedback: list[FeedbackCount]
+    unanswered: list[tuple[str, int]]
+
+
+def open_database(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """Open (creating owner-only if new) and migrate the database at `path`."""
+    if str(path) != ":memory:":
+        file = Path(path)
+        file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(file, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(fd)
+        os.chmod(file, 0o600)
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=5000")
+    migrate(conn)
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, migrations: list[str] | None = None) -> int:
+    """Apply every migration newer than the file's version; returns the new version."""
+    steps = MIGRATIONS if migrations is None else migrations
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    for number, script in enumerate(steps[version:], start=version + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in script.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return max(version, len(steps))
+
+
+class Store:
+    """Feedback and statistics; every write is committed before it returns."""
+
+    def __init__(self, conn: sqlite3.Connection, clock: Callable[[], datetime]) -> None:
+        self.conn = conn
+        self.clock = clock
+
+    def _now(self) -> str:
+        return self.clock().isoformat()
+
+    def seen_user(self, user_id: int) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO users(user_id, first_seen) VALUES (?, ?)", (user_id, self._now())
+        )
+
+    def count(self, name: str) -> None:
+        self.conn.execute(
+            "INSERT INTO counters(name, n) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET n = n + 1",
+            (name,),
+        )
+
+    def record_feedback(self, user_id: int, entry_id: str, helpful: bool) -> bool:
+        """Store one vote per person per entry; False when they had already voted."""
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO feedback(user_id, entry_id, helpful, at) VALUES (?, ?, ?, ?)",
+            (user_id, entry_id, int(helpful), self._now()),
+        )
+        return cur.rowcount == 1
+
+    def record_unanswered(self, question: str) -> None:
+        """Keep the question text only (never who asked) for content authors."""
+        text = " ".join(question.split())[:MAX_UNANSWERED_CHARS].lower()
+        if not text:
+            return
+        self.conn.execute(
+            "INSERT INTO unanswered(question, n, last_seen) VALUES (?, 1, ?) "
+            "ON CONFLICT(question) DO UPDATE SET n = n + 1, last_seen = excluded.last_seen",
+            (text, self._now()),
+        )
+
+    def top_unanswered(self, limit: int = 10) -> list[tuple[str, int]]:
+        rows = self.conn.execute(
+            "SELECT question, n FROM unanswered ORDER BY n DESC, last_seen DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [(str(q), int(n)) for q, n in rows]
+
+    def stats(self, limit: int = 10) -> Stats:
+        users = int(self.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0])
+        counters = {str(k): int(v) for k, v in self.conn.execute("SELECT name, n FROM counters")}
+        feedback = [
+            FeedbackCount(str(e), int(h), int(n))
+            for e, h, n in self.conn.execute(
+                "SELECT entry_id, SUM(helpful), SUM(1 - helpful) FROM feedback "
+                "GROUP BY entry_id ORDER BY entry_id"
+            )
+        ]
+        return Stats(users, counters, feedback, self.top_unanswered(limit))
+
+    def forget_user(self, user_id: int) -> None:
+        """Delete everything linked to this person."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("DELETE FROM feedback WHERE user_id = ?", (user_id,))
+            self.conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise

@@ -1,0 +1,299 @@
+"""Thin Telegram handlers: unpack the update, ask the engine, send the reply.
+
+No decisions about health content are made here; that is the engine's job.
+Handlers find their collaborators in `context.bot_data["services"]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType, MessageEntityType, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.config import Settings
+from bot.engine import Engine
+from bot.flood import FloodGate, Verdict
+from bot.logs import redact
+from bot.replies import Kind, Reply
+from bot.store import Store
+from bot.telegram_ui import (
+    parse_callback,
+    reply_keyboard,
+    start_keyboard,
+    topics_page,
+    without_feedback,
+)
+
+log = logging.getLogger(__name__)
+SEND_ATTEMPTS = 3
+
+
+@dataclass
+class Services:
+    """What the handlers need, built once by the composition root."""
+
+    engine: Engine
+    store: Store
+    settings: Settings
+    flood: FloodGate
+    monotonic: Callable[[], float] = time.monotonic
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    found: Services = context.bot_data["services"]
+    return found
+
+
+async def send_html(
+    message_target: Message | None,
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    parts: list[str],
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Send HTML parts in order; the keyboard goes on the last one.
+
+    Network errors and timeouts are retried a bounded number of times so a
+    hiccup does not lose an answer; 429s are waited out by the rate limiter.
+    """
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                await context.bot.send_message(
+                    chat_id,
+                    part,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if last else None,
+                    disable_web_page_preview=True,
+                )
+                break
+            except RetryAfter as exc:
+                if attempt == SEND_ATTEMPTS:
+                    raise
+                delay = exc.retry_after
+                await asyncio.sleep(
+                    delay.total_seconds() if hasattr(delay, "total_seconds") else delay
+                )
+            except (TimedOut, NetworkError) as exc:
+                if isinstance(exc, BadRequest | Forbidden) or attempt == SEND_ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.2 * attempt)
+
+
+async def send_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+    svc = services(context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    markup = reply_keyboard(reply, svc.engine.content)
+    await send_html(update.effective_message, context, chat.id, reply.html_parts(), markup)
+
+
+def record(svc: Services, update: Update, reply: Reply, question: str) -> None:
+    user = update.effective_user
+    if user is not None:
+        svc.store.seen_user(user.id)
+    svc.store.count(reply.kind.value)
+    if reply.kind is Kind.FALLBACK:
+        svc.store.record_unanswered(question)
+
+
+# -- gatekeeping ------------------------------------------------------------
+
+
+async def flood_guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every handler: over-eager senders are asked to slow down."""
+    user = update.effective_user
+    if user is None:
+        return
+    svc = services(context)
+    verdict = svc.flood.check(user.id, svc.monotonic())
+    if verdict is Verdict.ALLOW:
+        return
+    if verdict is Verdict.WARN and update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, svc.engine.content.ui["slow_down"])
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    raise ApplicationHandlerStop
+
+
+def _addressed_text(message: Message, bot_id: int, username: str) -> str | None:
+    """The text meant for the bot, or None when a group message is not for us."""
+    text = message.text or ""
+    if message.chat.type == ChatType.PRIVATE:
+        return text
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
+        return text
+    mention = f"@{username}".lower()
+    for entity in message.entities:
+        if entity.type == MessageEntityType.MENTION:
+            fragment = message.parse_entity(entity)
+            if fragment.lower() == mention:
+                return text.replace(fragment, " ").strip()
+    return None
+
+
+# -- commands ---------------------------------------------------------------
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    content = svc.engine.content
+    if update.effective_user is not None:
+        svc.store.seen_user(update.effective_user.id)
+    caveats = " ".join(content.caveats)
+    text = f"{html.escape(content.ui['welcome'])}\n\n<i>{html.escape(caveats)}</i>"
+    if update.effective_chat is not None:
+        await send_html(None, context, update.effective_chat.id, [text], start_keyboard(content))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    content = services(context).engine.content
+    text = f"{html.escape(content.ui['help'])}\n\n{html.escape(content.ui['help_commands'])}"
+    if update.effective_chat is not None:
+        await send_html(None, context, update.effective_chat.id, [text])
+
+
+async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    content = services(context).engine.content
+    markup = topics_page(content, 0)
+    if update.effective_chat is not None:
+        text = html.escape(content.ui["topics"])
+        await send_html(None, context, update.effective_chat.id, [text], markup)
+
+
+async def dose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    reply = svc.engine.answer_entry(svc.engine.content.dose_entry)
+    record(svc, update, reply, "/dose")
+    await send_reply(update, context, reply)
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    user = update.effective_user
+    chat = update.effective_chat
+    if chat is None:
+        return
+    if user is None or user.id not in svc.settings.admin_chat_ids:
+        await context.bot.send_message(chat.id, svc.engine.content.ui["admin_only"])
+        return
+    await send_html(None, context, chat.id, [html.escape(format_stats(svc.store))])
+
+
+def format_stats(store: Store) -> str:
+    """Plain-text statistics for /stats and `python -m bot unanswered`."""
+    s = store.stats()
+    answered = s.counters.get("answer", 0)
+    lines = [
+        f"Users: {s.users}",
+        f"Questions answered: {answered}",
+        "Replies: "
+        + ", ".join(
+            f"{k} {s.counters.get(k, 0)}" for k in ("answer", "clarify", "fallback", "urgent")
+        ),
+        "Feedback (helpful / not helpful):",
+    ]
+    lines += [f"  {f.entry_id}: {f.helpful} / {f.not_helpful}" for f in s.feedback] or [
+        "  none yet"
+    ]
+    lines.append("Most frequent unanswered questions:")
+    lines += [f"  {n} x {q}" for q, n in s.unanswered] or ["  none yet"]
+    return "\n".join(lines)
+
+
+# -- messages ---------------------------------------------------------------
+
+
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """New and edited text messages get the engine's reply."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    text = _addressed_text(message, context.bot.id, context.bot.username)
+    if text is None:
+        return
+    svc = services(context)
+    reply = svc.engine.reply(text)
+    record(svc, update, reply, text)
+    await send_reply(update, context, reply)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return  # in groups, stay quiet about photos and stickers
+    await context.bot.send_message(message.chat.id, services(context).engine.content.ui["non_text"])
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every button press is acknowledged with answerCallbackQuery, whatever it was."""
+    query = update.callback_query
+    if query is None:
+        return
+    svc = services(context)
+    content = svc.engine.content
+    parsed = parse_callback(query.data)
+    if parsed is None or (parsed.entry_id and not content.has_entry(parsed.entry_id)):
+        await query.answer(content.ui["unknown_button"])
+        return
+    if parsed.action == "a":
+        await query.answer()
+        reply = svc.engine.answer_entry(parsed.entry_id)
+        record(svc, update, reply, parsed.entry_id)
+        await send_reply(update, context, reply)
+    elif parsed.action == "f":
+        user_id = update.effective_user.id if update.effective_user else 0
+        fresh = svc.store.record_feedback(user_id, parsed.entry_id, bool(parsed.value))
+        await query.answer(content.ui["feedback_thanks" if fresh else "feedback_already"])
+        message = query.message
+        if fresh and isinstance(message, Message):
+            await message.edit_reply_markup(without_feedback(message.reply_markup))
+    elif parsed.action == "t":
+        markup = topics_page(content, parsed.value)
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(
+                html.escape(content.ui["topics"]), parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+    else:  # "r": reminders arrive with their own issue
+        await query.answer(content.ui["reminders_soon"])
+
+
+# -- errors -----------------------------------------------------------------
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The one error handler: log with context, tell admins briefly, never crash."""
+    error = context.error
+    where = ""
+    if isinstance(update, Update):
+        chat = update.effective_chat
+        where = f" (update {update.update_id}, chat {chat.id if chat else '-'})"
+    if isinstance(error, Forbidden):
+        log.info("Cannot send%s: the person blocked the bot or left", where)
+        return
+    if isinstance(error, BadRequest):
+        log.warning("Telegram refused a request%s: %s", where, error)
+    else:
+        log.error("Error while handling an update%s", where, exc_info=error)
+    svc = context.bot_data.get("services")
+    if not isinstance(svc, Services) or not svc.settings.admin_chat_ids:
+        return
+    detail = html.escape(redact(repr(error)))[:500]
+    report = f"<b>Bot error</b>{html.escape(where)}\n<code>{detail}</code>"
+    for admin in svc.settings.admin_chat_ids:
+        try:
+            await context.bot.send_message(admin, report, parse_mode=ParseMode.HTML)
+        except Exception:  # a report must never cause another report
+            log.warning("Could not send the error report to admin %s", admin)

@@ -1,0 +1,261 @@
+"""A fake Telegram Bot API server on 127.0.0.1, for end-to-end tests.
+
+It speaks the real envelopes ({"ok": true, "result": ...} and errors with
+error_code, description and parameters.retry_after), long-polls getUpdates
+with offsets, records every call, and can be told to fail the next calls of
+a method. It runs its own event loop in a thread, so tests can drive it
+with plain blocking calls: push an update, wait for the bot's reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 7000001
+BOT_USERNAME = "magnesium_faq_bot"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float
+
+
+@dataclass
+class Fault:
+    status: int
+    description: str
+    retry_after: int | None = None
+    delay: float = 0.0
+    times: int = 1
+
+
+@dataclass
+class FakeTelegram:
+    token: str
+    calls: list[Call] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    faults: dict[str, list[Fault]] = field(default_factory=dict)
+    blocked_chats: set[int] = field(default_factory=set)
+    port: int = 0
+    _next_update: int = 1
+    _next_message: int = 1000
+    _cond: threading.Condition = field(default_factory=threading.Condition)
+
+    # -- lifecycle (test thread) ------------------------------------------
+
+    def start(self) -> FakeTelegram:
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("fake Telegram server did not start")
+        return self
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._stopping.set)
+        self._thread.join(10)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    def _serve(self, ready: threading.Event) -> None:
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._main(ready))
+        self._loop.close()
+
+    async def _main(self, ready: threading.Event) -> None:
+        self._stopping = asyncio.Event()
+        self._new_update = asyncio.Event()
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        ready.set()
+        await self._stopping.wait()
+        await runner.cleanup()
+
+    # -- driving the bot (test thread) ------------------------------------
+
+    def push(self, kind: str, payload: dict[str, Any]) -> int:
+        """Queue an update; returns its update_id."""
+        with self._cond:
+            update_id = self._next_update
+            self._next_update += 1
+            self.updates.append({"update_id": update_id, kind: payload})
+        self._loop.call_soon_threadsafe(self._new_update.set)
+        return update_id
+
+    def fail(self, method: str, status: int, description: str, **kw: Any) -> None:
+        """Make the next call(s) of `method` fail like Telegram would."""
+        with self._cond:
+            self.faults.setdefault(method, []).append(Fault(status, description, **kw))
+
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = 10.0, **match: Any
+    ) -> list[Call]:
+        """Block until `count` calls of `method` whose params match have been recorded."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [c for c in self.calls if c.method == method and _matches(c.params, match)]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [(c.method, c.params.get("chat_id")) for c in self.calls[-15:]]
+                    raise AssertionError(f"no {count} x {method} {match} within {timeout}s: {seen}")
+                self._cond.wait(remaining)
+
+    def calls_of(self, method: str, **match: Any) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.method == method and _matches(c.params, match)]
+
+    # -- the HTTP side (server thread) ------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        params = await _params(request)
+        with self._cond:
+            self.calls.append(Call(method, params, time.monotonic()))
+            self._cond.notify_all()
+            queue = self.faults.get(method)
+            fault = queue[0] if queue else None
+            if fault is not None:
+                fault.times -= 1
+                if fault.times <= 0:
+                    queue.pop(0)  # type: ignore[union-attr]
+        if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.status != 200:
+                return _error(fault.status, fault.description, fault.retry_after)
+        handler = getattr(self, f"api_{method}", None)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        result = await handler(params)
+        if isinstance(result, web.Response):
+            return result
+        return web.json_response({"ok": True, "result": result})
+
+    async def api_getMe(self, _: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Magnesium FAQ",
+            "username": BOT_USERNAME,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    async def api_deleteWebhook(self, _: dict[str, Any]) -> bool:  # noqa: N802
+        return True
+
+    async def api_setWebhook(self, _: dict[str, Any]) -> bool:  # noqa: N802
+        return True
+
+    async def api_setMyCommands(self, _: dict[str, Any]) -> bool:  # noqa: N802
+        return True
+
+    async def api_answerCallbackQuery(self, _: dict[str, Any]) -> bool:  # noqa: N802
+        return True
+
+    async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: N802
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        limit = int(params.get("limit") or 100)
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._cond:
+                if offset:
+                    self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                pending = self.updates[:limit]
+                if pending:
+                    return pending
+                self._new_update.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return []
+            try:
+                await asyncio.wait_for(self._new_update.wait(), min(remaining, 1.0))
+            except TimeoutError:
+                pass
+
+    async def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:  # noqa: N802
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked_chats:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        if not str(params.get("text", "")).strip():
+            return _error(400, "Bad Request: message text is empty")
+        if len(str(params["text"])) > 4096:
+            return _error(400, "Bad Request: message is too long")
+        self._next_message += 1
+        message = {
+            "message_id": self._next_message,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Magnesium FAQ"},
+            "text": params["text"],
+        }
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    async def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        return {
+            "message_id": int(params.get("message_id", 0)),
+            "date": int(time.time()),
+            "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
+            "text": params.get("text", ""),
+        }
+
+    async def api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        return await self.api_editMessageText(params)
+
+
+def _matches(params: dict[str, Any], match: dict[str, Any]) -> bool:
+    return all(str(params.get(k)) == str(v) for k, v in match.items())
+
+
+def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return web.json_response(body, status=status)
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """Bot API parameters arrive as JSON, form fields or multipart; JSON values decoded."""
+    raw: dict[str, Any]
+    if request.content_type == "application/json":
+        raw = await request.json()
+    else:
+        raw = dict(await request.post())
+        raw.update(request.query)
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, str) and value[:1] in "[{":
+            try:
+                value = json.loads(value)
+            except ValueError:
+                pass
+        out[key] = value
+    return out
