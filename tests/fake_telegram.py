@@ -10,6 +10,7 @@ with plain blocking calls: push an update, wait for the bot's reply.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -155,7 +156,7 @@ class FakeTelegram:
             return result
         return web.json_response({"ok": True, "result": result})
 
-    async def api_getMe(self, _: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    async def api_getMe(self, _: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": BOT_ID,
             "is_bot": True,
@@ -166,19 +167,19 @@ class FakeTelegram:
             "supports_inline_queries": False,
         }
 
-    async def api_deleteWebhook(self, _: dict[str, Any]) -> bool:  # noqa: N802
+    async def api_deleteWebhook(self, _: dict[str, Any]) -> bool:
         return True
 
-    async def api_setWebhook(self, _: dict[str, Any]) -> bool:  # noqa: N802
+    async def api_setWebhook(self, _: dict[str, Any]) -> bool:
         return True
 
-    async def api_setMyCommands(self, _: dict[str, Any]) -> bool:  # noqa: N802
+    async def api_setMyCommands(self, _: dict[str, Any]) -> bool:
         return True
 
-    async def api_answerCallbackQuery(self, _: dict[str, Any]) -> bool:  # noqa: N802
+    async def api_answerCallbackQuery(self, _: dict[str, Any]) -> bool:
         return True
 
-    async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: N802
+    async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         limit = int(params.get("limit") or 100)
@@ -194,12 +195,10 @@ class FakeTelegram:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), min(remaining, 1.0))
-            except TimeoutError:
-                pass
 
-    async def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:  # noqa: N802
+    async def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked_chats:
             return _error(403, "Forbidden: bot was blocked by the user")
@@ -219,7 +218,7 @@ class FakeTelegram:
             message["reply_markup"] = params["reply_markup"]
         return message
 
-    async def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    async def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
             "message_id": int(params.get("message_id", 0)),
             "date": int(time.time()),
@@ -227,7 +226,7 @@ class FakeTelegram:
             "text": params.get("text", ""),
         }
 
-    async def api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    async def api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         return await self.api_editMessageText(params)
 
 
@@ -253,9 +252,7 @@ async def _params(request: web.Request) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if isinstance(value, str) and value[:1] in "[{":
-            try:
+            with contextlib.suppress(ValueError):
                 value = json.loads(value)
-            except ValueError:
-                pass
         out[key] = value
     return out

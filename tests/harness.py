@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT
 from tests.fake_telegram import BOT_ID, BOT_USERNAME, Call, FakeTelegram
 
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmnopqrs"
