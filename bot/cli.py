@@ -91,6 +91,22 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     return 0
 
 
+def cmd_unanswered(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from datetime import UTC, datetime
+
+    from bot.report import format_unanswered
+    from bot.store import Store, open_database
+
+    path = Path(settings.database_path)
+    if not path.exists():
+        out.write(f"No database at {path} yet: nobody has asked anything.\n")
+        return 0
+    store = Store(open_database(path), clock=lambda: datetime.now(UTC))
+    out.write("Most frequent unanswered questions:\n")
+    out.write("\n".join(format_unanswered(store.top_unanswered(args.limit))) + "\n")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     engine = _engine(args, settings)  # bad content refuses to start, before anything else
     if not settings.token:
@@ -117,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate and lint the FAQ content")
     ev = sub.add_parser("eval", help="accuracy on a labelled question file")
     ev.add_argument("file")
+    un = sub.add_parser("unanswered", help="most frequent questions the bot could not answer")
+    un.add_argument("--limit", type=int, default=20)
     return parser
 
 
@@ -126,6 +144,7 @@ COMMANDS = {
     "check": cmd_check,
     "eval": cmd_eval,
     "run": cmd_run,
+    "unanswered": cmd_unanswered,
 }
 
 

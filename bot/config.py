@@ -33,6 +33,8 @@ class Settings:
     default_timezone: str = "UTC"
     reminder_grace_minutes: int = 120
     rate_limit_per_minute: int = 20
+    send_rate_limit: bool = True
+    http_timeout_seconds: int = 10
     log_level: str = "INFO"
 
 
@@ -47,6 +49,17 @@ def _int(env: Mapping[str, str], key: str, default: int, minimum: int = 0) -> in
     if value < minimum:
         raise SettingsError(f"{key} must be at least {minimum}, got {value}")
     return value
+
+
+def _flag(env: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = env.get(key, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{key} must be on or off, got {raw!r}")
 
 
 def _ids(env: Mapping[str, str], key: str) -> frozenset[int]:
@@ -89,6 +102,8 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         default_timezone=text("DEFAULT_TIMEZONE") or Settings.default_timezone,
         reminder_grace_minutes=_int(env, "REMINDER_GRACE_MINUTES", 120),
         rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 20, 1),
+        send_rate_limit=_flag(env, "SEND_RATE_LIMIT", True),
+        http_timeout_seconds=_int(env, "HTTP_TIMEOUT_SECONDS", 10, 1),
         log_level=(text("LOG_LEVEL") or "INFO").upper(),
     )
     if settings.webhook_url and not settings.webhook_secret:

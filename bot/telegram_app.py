@@ -15,9 +15,10 @@ from collections import defaultdict
 from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-from telegram import BotCommand, Update
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram import Bot, BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -34,7 +35,7 @@ from bot import telegram_handlers as h
 from bot.config import Settings
 from bot.engine import Engine
 from bot.flood import FloodGate
-from bot.logs import setup_logging
+from bot.logs import redact, setup_logging
 from bot.store import Store, open_database
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 def build_application(
-    settings: Settings, engine: Engine, store: Store, *, rate_limit: bool = True
+    settings: Settings, engine: Engine, store: Store
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The whole Telegram bot, wired; nothing is sent until it runs."""
     assert settings.token, "check_settings() first"
@@ -105,16 +106,15 @@ def build_application(
         .token(settings.token)
         .concurrent_updates(PerChatProcessor(256))
         .post_init(post_init)
-        .connect_timeout(5)
-        .read_timeout(10)
-        .write_timeout(10)
-        .pool_timeout(5)
-        .get_updates_read_timeout(35)
+        .connect_timeout(settings.http_timeout_seconds)
+        .read_timeout(settings.http_timeout_seconds)
+        .write_timeout(settings.http_timeout_seconds)
+        .pool_timeout(settings.http_timeout_seconds)
     )
     if settings.api_base_url:
         base = settings.api_base_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot", 1))
-    if rate_limit:
+    if settings.send_rate_limit:
         builder = builder.rate_limiter(
             AIORateLimiter(  # type: ignore[arg-type]
                 overall_max_rate=TELEGRAM_MESSAGES_PER_SECOND,
@@ -152,6 +152,25 @@ def build_application(
     return app
 
 
+async def verify_token(settings: Settings) -> str | None:
+    """Ask the Bot API who we are once, so a bad token is one clear line, not a retry loop."""
+    assert settings.token
+    kwargs: dict[str, Any] = {}
+    if settings.api_base_url:
+        kwargs["base_url"] = settings.api_base_url.rstrip("/")
+    try:
+        async with Bot(settings.token, **kwargs) as bot:
+            await bot.get_me()
+    except InvalidToken:
+        return (
+            "Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped); "
+            "get a new one from @BotFather"
+        )
+    except TelegramError as exc:
+        return f"cannot reach the Telegram Bot API: {redact(str(exc), (settings.token,))}"
+    return None
+
+
 def run_bot(settings: Settings, engine: Engine) -> int:
     """Run until SIGINT/SIGTERM; a clear one-line error and non-zero exit on bad setup."""
     setup_logging(settings.log_level, secrets=(settings.token or "",))
@@ -159,6 +178,10 @@ def run_bot(settings: Settings, engine: Engine) -> int:
     if problem:
         sys.stderr.write(f"error: {problem}\n")
         return 2
+    problem = asyncio.run(verify_token(settings))
+    if problem:
+        sys.stderr.write(f"error: {problem}\n")
+        return 1
     store = Store(open_database(settings.database_path), clock=lambda: datetime.now(UTC))
     app = build_application(settings, engine, store)
     try:
@@ -166,21 +189,15 @@ def run_bot(settings: Settings, engine: Engine) -> int:
             app.run_webhook(
                 listen=settings.webhook_listen,
                 port=settings.webhook_port,
-                url_path=settings.webhook_secret or "",
+                url_path=urlsplit(settings.webhook_url).path.strip("/"),
                 webhook_url=settings.webhook_url,
                 secret_token=settings.webhook_secret,
                 allowed_updates=Update.ALL_TYPES,
             )
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
-    except InvalidToken:
-        sys.stderr.write(
-            "error: Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped); "
-            "get a new one from @BotFather\n"
-        )
-        return 1
-    except (NetworkError, TelegramError) as exc:
-        sys.stderr.write(f"error: cannot reach the Telegram Bot API: {exc}\n")
+    except TelegramError as exc:
+        sys.stderr.write(f"error: Telegram Bot API: {redact(str(exc), (settings.token or '',))}\n")
         return 1
     finally:
         store.conn.close()

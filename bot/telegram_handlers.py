@@ -23,6 +23,7 @@ from bot.engine import Engine
 from bot.flood import FloodGate, Verdict
 from bot.logs import redact
 from bot.replies import Kind, Reply
+from bot.report import format_stats
 from bot.store import Store
 from bot.telegram_ui import (
     parse_callback,
@@ -189,27 +190,6 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.bot.send_message(chat.id, svc.engine.content.ui["admin_only"])
         return
     await send_html(None, context, chat.id, [html.escape(format_stats(svc.store))])
-
-
-def format_stats(store: Store) -> str:
-    """Plain-text statistics for /stats and `python -m bot unanswered`."""
-    s = store.stats()
-    answered = s.counters.get("answer", 0)
-    lines = [
-        f"Users: {s.users}",
-        f"Questions answered: {answered}",
-        "Replies: "
-        + ", ".join(
-            f"{k} {s.counters.get(k, 0)}" for k in ("answer", "clarify", "fallback", "urgent")
-        ),
-        "Feedback (helpful / not helpful):",
-    ]
-    lines += [f"  {f.entry_id}: {f.helpful} / {f.not_helpful}" for f in s.feedback] or [
-        "  none yet"
-    ]
-    lines.append("Most frequent unanswered questions:")
-    lines += [f"  {n} x {q}" for q, n in s.unanswered] or ["  none yet"]
-    return "\n".join(lines)
 
 
 # -- messages ---------------------------------------------------------------

@@ -162,6 +162,27 @@ def test_stats_for_admins_only(tg: FakeTelegram, bot: BotProcess) -> None:
     assert "is &lt;b&gt;creatine&lt;/b&gt; safe &amp; good?" in stats
 
 
+def test_unanswered_command_lists_what_the_bot_could_not_answer(bot: BotProcess) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "DATABASE_PATH": str(bot.workdir / "bot.sqlite3")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "unanswered"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert "1 x is <b>creatine</b> safe & good?" in result.stdout
+    assert str(ADMIN) not in result.stdout
+
+
 def test_token_never_in_logs(bot: BotProcess) -> None:
     log = bot.log()
     assert "DEBUG" in log  # the most verbose level was on

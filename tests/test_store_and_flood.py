@@ -1,0 +1,56 @@
+"""Storage and the per-person flood gate, with injected clocks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.flood import FloodGate, Verdict
+from bot.store import MIGRATIONS, Store, migrate, open_database
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def store(tmp_path: Path) -> Store:
+    return Store(open_database(tmp_path / "sub" / "db.sqlite3"), clock=lambda: NOW)
+
+
+def test_feedback_counts_once_per_person_per_answer(tmp_path: Path) -> None:
+    s = store(tmp_path)
+    assert s.record_feedback(1, "dosage", True)
+    assert not s.record_feedback(1, "dosage", False)
+    assert s.record_feedback(2, "dosage", False)
+    stats = s.stats()
+    assert [(f.entry_id, f.helpful, f.not_helpful) for f in stats.feedback] == [("dosage", 1, 1)]
+
+
+def test_database_survives_reopen_and_is_owner_only(tmp_path: Path) -> None:
+    s = store(tmp_path)
+    s.seen_user(7)
+    s.count("answer")
+    s.record_unanswered("  Vitamin   D dosage ")
+    s.conn.close()
+    again = store(tmp_path)
+    stats = again.stats()
+    assert stats.users == 1 and stats.counters == {"answer": 1}
+    assert stats.unanswered == [("vitamin d dosage", 1)]
+    assert ((tmp_path / "sub" / "db.sqlite3").stat().st_mode & 0o777) == 0o600
+    assert migrate(again.conn) == len(MIGRATIONS)  # already current: nothing to do
+
+
+def test_forget_user_removes_their_feedback(tmp_path: Path) -> None:
+    s = store(tmp_path)
+    s.seen_user(1)
+    s.record_feedback(1, "sleep", True)
+    s.forget_user(1)
+    assert s.stats().users == 0 and s.stats().feedback == []
+
+
+def test_flood_gate_warns_once_then_drops_then_recovers() -> None:
+    gate = FloodGate(limit=3, window_seconds=60)
+    verdicts = [gate.check(1, t) for t in (0, 1, 2, 3, 4)]
+    assert verdicts == [Verdict.ALLOW] * 3 + [Verdict.WARN, Verdict.DROP]
+    assert gate.check(2, 5) is Verdict.ALLOW  # someone else is unaffected
+    assert gate.check(1, 61) is Verdict.ALLOW  # the oldest message left the window
+    gate.forget_idle(500)
+    assert gate.check(1, 500) is Verdict.ALLOW

@@ -1,0 +1,213 @@
+"""When Telegram misbehaves: 429, 500, timeouts, 403, 400, bad tokens, shutdown."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.fake_telegram import FakeTelegram
+from tests.harness import TOKEN, BotProcess, message, new_user
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    server = FakeTelegram(TOKEN).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bot(tg: FakeTelegram, tmp_path: Path) -> Iterator[BotProcess]:
+    process = BotProcess(tg, tmp_path, {"HTTP_TIMEOUT_SECONDS": "1"}).start()
+    yield process
+    if process.proc and process.proc.poll() is None:
+        assert process.stop() == 0, process.log()
+
+
+def text(call: object) -> str:
+    return str(call.params["text"])  # type: ignore[attr-defined]
+
+
+def test_429_is_waited_out(tg: FakeTelegram, bot: BotProcess) -> None:
+    ann = new_user(tg)
+    tg.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    ann.send("how much should i take")
+    first, second = tg.wait_for("sendMessage", 2, chat_id=ann.chat_id)
+    assert second.at - first.at >= 0.9
+    assert "200-400 mg" in text(second)
+
+
+def test_500_is_retried_and_other_users_still_served(tg: FakeTelegram, bot: BotProcess) -> None:
+    ann, bob = new_user(tg), new_user(tg)
+    tg.fail("sendMessage", 500, "Internal Server Error", times=2)
+    ann.send("any side effects")
+    calls = tg.wait_for("sendMessage", 3, chat_id=ann.chat_id)
+    assert "diarrhea" in text(calls[-1])
+    bob.send("is it safe")
+    assert "safe" in text(bob.reply())
+
+
+def test_slow_response_times_out_and_is_retried(tg: FakeTelegram, bot: BotProcess) -> None:
+    ann, bob = new_user(tg), new_user(tg)
+    tg.fail("sendMessage", 200, "", delay=3.0)  # slower than the 1 s timeout
+    ann.send("what is magnesium glycinate")
+    time.sleep(0.3)
+    bob.send("any side effects")
+    bob_reply = bob.reply(timeout=5)
+    assert "diarrhea" in text(bob_reply)
+    ann_calls = tg.wait_for("sendMessage", 2, chat_id=ann.chat_id, timeout=15)
+    assert bob_reply.at < ann_calls[1].at  # Bob was not kept waiting behind Ann
+    assert "glycine" in text(ann_calls[-1])
+
+
+def test_blocked_user_does_not_stop_the_bot(tg: FakeTelegram, bot: BotProcess) -> None:
+    gone, eve = new_user(tg), new_user(tg)
+    tg.blocked_chats.add(gone.chat_id)
+    gone.send("how much should i take")
+    tg.wait_for("sendMessage", 1, chat_id=gone.chat_id)
+    eve.send("how much should i take")
+    assert "200-400 mg" in text(eve.reply())
+    assert len(tg.calls_of("sendMessage", chat_id=gone.chat_id)) == 1  # 403 is not retried
+    assert "blocked the bot" in bot.log()
+
+
+def test_bad_request_is_logged_and_the_bot_goes_on(tg: FakeTelegram, bot: BotProcess) -> None:
+    ann = new_user(tg)
+    tg.fail("sendMessage", 400, "Bad Request: can't parse entities")
+    ann.send("is it safe")
+    tg.wait_for("sendMessage", 1, chat_id=ann.chat_id)
+    ann.seen = 1
+    ann.send("any side effects")
+    assert "diarrhea" in text(ann.reply())
+    assert "can't parse entities" in bot.log().lower()
+
+
+def test_getupdates_errors_are_survived(tg: FakeTelegram, bot: BotProcess) -> None:
+    tg.fail("getUpdates", 502, "Bad Gateway", times=2)
+    ann = new_user(tg)
+    ann.send("hydration")
+    assert "water" in text(ann.reply(timeout=20))
+
+
+def test_sigterm_finishes_work_in_hand_and_loses_nothing(tg: FakeTelegram, bot: BotProcess) -> None:
+    ann = new_user(tg)
+    tg.fail("sendMessage", 200, "", delay=0.5)
+    update_id = ann.send("how much should i take")
+    deadline = time.monotonic() + 10
+    while tg.updates and tg.updates[0]["update_id"] <= update_id and time.monotonic() < deadline:
+        if tg.calls_of("sendMessage", chat_id=ann.chat_id):
+            break
+        time.sleep(0.05)
+    assert bot.stop(signal.SIGTERM) == 0
+    assert tg.calls_of("sendMessage", chat_id=ann.chat_id)
+    # Restarted, the bot does not answer the same update twice.
+    bot.start()
+    ann.send("any side effects")
+    replies = tg.wait_for("sendMessage", 2, chat_id=ann.chat_id)
+    time.sleep(0.5)
+    assert len(tg.calls_of("sendMessage", chat_id=ann.chat_id)) == 2
+    assert "diarrhea" in text(replies[-1])
+
+
+def _run(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    import os
+
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
+    full.update({"DATABASE_PATH": str(tmp_path / "db.sqlite3"), **env})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_revoked_token_is_one_clear_line(tg: FakeTelegram, tmp_path: Path) -> None:
+    wrong = "987654321:AAWrongTokenWrongTokenWrongTokenXYZ"
+    result = _run({"TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_API_BASE_URL": tg.base_url}, tmp_path)
+    assert result.returncode == 1
+    assert "Telegram rejected TELEGRAM_BOT_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert wrong not in result.stderr + result.stdout
+
+
+def test_malformed_token_is_one_clear_line(tmp_path: Path) -> None:
+    result = _run({"TELEGRAM_BOT_TOKEN": "not-a-token"}, tmp_path)
+    assert result.returncode == 2
+    assert "does not look like a bot token" in result.stderr
+    assert "not-a-token" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_webhook_without_secret_refuses_to_start(tmp_path: Path) -> None:
+    result = _run({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://example.org/tg"}, tmp_path)
+    assert result.returncode == 2
+    assert "WEBHOOK_SECRET is required" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_webhook_mode_checks_the_secret(tg: FakeTelegram, tmp_path: Path) -> None:
+    port = _free_port()
+    secret = "s3cret_value-1"
+    bot = BotProcess(
+        tg,
+        tmp_path,
+        {
+            "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+            "WEBHOOK_SECRET": secret,
+            "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_PORT": str(port),
+        },
+    ).start(wait=False)
+    try:
+        hook = tg.wait_for("setWebhook", 1, timeout=30)[0]
+        assert hook.params["secret_token"] == secret
+        assert hook.params["url"] == f"http://127.0.0.1:{port}/telegram"
+        ann = new_user(tg)
+        import json
+
+        body = json.dumps({"update_id": 1, "message": message(ann.user_id, "is it safe")}).encode()
+
+        def post(token: str) -> int:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/telegram",
+                data=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Telegram-Bot-Api-Secret-Token": token,
+                },
+            )
+            for _ in range(50):
+                try:
+                    with urllib.request.urlopen(request, timeout=5) as response:
+                        return int(response.status)
+                except urllib.error.HTTPError as exc:
+                    return int(exc.code)
+                except OSError:
+                    time.sleep(0.2)  # not listening yet
+            raise AssertionError("webhook server never came up")
+
+        assert post("wrong") == 403
+        assert not tg.calls_of("sendMessage", chat_id=ann.chat_id)
+        assert post(secret) == 200
+        assert "generally considered safe" in text(ann.reply())
+    finally:
+        assert bot.stop() == 0, bot.log()
