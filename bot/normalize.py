@@ -41,15 +41,34 @@ def canonical_word(canon: str) -> str:
     return "".join(basic_tokens(canon))
 
 
-def contains_phrase(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
-    """True when `phrase` occurs as consecutive whole tokens in `tokens`."""
-    n = len(phrase)
-    if n == 0 or n > len(tokens):
-        return False
-    first = phrase[0]
-    return any(
-        tokens[i] == first and tokens[i : i + n] == phrase for i in range(len(tokens) - n + 1)
-    )
+class PhraseIndex:
+    """Finds any of many token phrases in a message in one pass, by first word."""
+
+    def __init__(self, phrases: Iterable[tuple[str, ...]]) -> None:
+        self._by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            if phrase:
+                self._by_first.setdefault(phrase[0], []).append(phrase)
+        for group in self._by_first.values():
+            group.sort(key=len, reverse=True)  # longest first: "magnesium citrate" over "magnesium"
+
+    def find(self, tokens: tuple[str, ...]) -> list[tuple[int, int]]:
+        """(start, end) spans of non-overlapping matches, left to right, longest first."""
+        spans: list[tuple[int, int]] = []
+        i = 0
+        while i < len(tokens):
+            for phrase in self._by_first.get(tokens[i], ()):
+                end = i + len(phrase)
+                if tokens[i:end] == phrase:
+                    spans.append((i, end))
+                    i = end
+                    break
+            else:
+                i += 1
+        return spans
+
+    def any_in(self, tokens: tuple[str, ...]) -> bool:
+        return bool(self.find(tokens))
 
 
 @dataclass(frozen=True)

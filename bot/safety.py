@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from bot.content import Content
-from bot.normalize import Analysis, Normalizer, contains_phrase
+from bot.normalize import Analysis, Normalizer, PhraseIndex
 
 ARTICLE_MIN_MG = 200
 ARTICLE_MAX_MG = 400
@@ -88,33 +88,24 @@ class SafetyRules:
         def phrases(items: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
             return tuple(p for p in (normalizer.phrase(i) for i in items) if p)
 
-        self._red_flags = phrases(content.red_flags)
-        # Longest first, so "magnesium citrate" is removed before "magnesium" is looked for.
-        self._substances = tuple(sorted(phrases(content.other_substances), key=len, reverse=True))
+        self._red_flags = PhraseIndex(phrases(content.red_flags))
+        self._substances = PhraseIndex(phrases(content.other_substances))
         self._subject = frozenset(w for p in phrases(content.subject_terms) for w in p)
-        self._cues = phrases(content.interaction_cues)
+        self._cues = PhraseIndex(phrases(content.interaction_cues))
         self._pronouns = frozenset(w for p in phrases(content.subject_pronouns) for w in p)
 
     def is_emergency(self, analysis: Analysis) -> bool:
-        return any(contains_phrase(analysis.words, p) for p in self._red_flags)
+        return self._red_flags.any_in(analysis.words)
 
     def scope(self, analysis: Analysis) -> Scope:
         """Whether the message is about our supplement, another one, or both together."""
         words = analysis.words
-        remaining = list(words)
-        named = False
-        for phrase in self._substances:
-            n = len(phrase)
-            i = 0
-            while i <= len(remaining) - n:
-                if tuple(remaining[i : i + n]) == phrase:
-                    del remaining[i : i + n]
-                    named = True
-                else:
-                    i += 1
-        if not named:
+        spans = self._substances.find(words)
+        if not spans:
             return Scope.SUBJECT
-        has_cue = any(contains_phrase(words, c) for c in self._cues)
+        inside = {i for start, end in spans for i in range(start, end)}
+        remaining = [w for i, w in enumerate(words) if i not in inside]
+        has_cue = self._cues.any_in(words)
         mentions_subject = any(w in self._subject for w in remaining)
         if mentions_subject:
             return Scope.INTERACTION if has_cue else Scope.SUBJECT

@@ -47,6 +47,7 @@ class FakeTelegram:
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     blocked_chats: set[int] = field(default_factory=set)
     port: int = 0
+    delivered_at: dict[int, float] = field(default_factory=dict)  # update_id -> first delivery
     _next_update: int = 1
     _next_message: int = 1000
     _cond: threading.Condition = field(default_factory=threading.Condition)
@@ -194,6 +195,9 @@ class FakeTelegram:
                     self.updates = [u for u in self.updates if u["update_id"] >= offset]
                 pending = self.updates[:limit]
                 if pending:
+                    now = time.monotonic()
+                    for update in pending:
+                        self.delivered_at.setdefault(update["update_id"], now)
                     return pending
                 self._new_update.clear()
             remaining = deadline - time.monotonic()
