@@ -18,6 +18,8 @@ from tests.conftest import ROOT
 from tests.fake_telegram import FakeTelegram
 from tests.harness import TOKEN, BotProcess, message, new_user
 
+ADMIN = 4243
+
 
 @pytest.fixture
 def tg() -> Iterator[FakeTelegram]:
@@ -28,7 +30,8 @@ def tg() -> Iterator[FakeTelegram]:
 
 @pytest.fixture
 def bot(tg: FakeTelegram, tmp_path: Path) -> Iterator[BotProcess]:
-    process = BotProcess(tg, tmp_path, {"HTTP_TIMEOUT_SECONDS": "1"}).start()
+    env = {"HTTP_TIMEOUT_SECONDS": "1", "ADMIN_CHAT_IDS": str(ADMIN)}
+    process = BotProcess(tg, tmp_path, env).start()
     yield process
     if process.proc and process.proc.poll() is None:
         assert process.stop() == 0, process.log()
@@ -90,6 +93,10 @@ def test_bad_request_is_logged_and_the_bot_goes_on(tg: FakeTelegram, bot: BotPro
     ann.send("any side effects")
     assert "diarrhea" in text(ann.reply())
     assert "can't parse entities" in bot.log().lower()
+    report = tg.wait_for("sendMessage", 1, chat_id=ADMIN)[0]
+    assert report.params["parse_mode"] == "HTML"
+    assert "Bot error" in report.params["text"]
+    assert TOKEN not in report.params["text"]
 
 
 def test_getupdates_errors_are_survived(tg: FakeTelegram, bot: BotProcess) -> None:
