@@ -7,7 +7,7 @@ kidney/medication questions, amounts, then the fuzzy match.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.content import Content, Entry
 from bot.matcher import (
@@ -178,6 +178,4 @@ class Engine:
 
 
 def _with(reply: Reply, **changes: object) -> Reply:
-    from dataclasses import replace
-
     return replace(reply, **changes)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ reach, means a person asking that way gets the wrong answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.content import Content
 from bot.engine import Engine
@@ -28,7 +29,7 @@ class LintIssue:
 def lint(content: Content, engine: Engine | None = None) -> list[LintIssue]:
     """Every phrasing that does not get its own entry's answer; empty when clean."""
     engine = engine or Engine(content)
-    doc = load_located(__import__("pathlib").Path(content.path))
+    doc = load_located(Path(content.path))
     issues: list[LintIssue] = []
     for i, entry in enumerate(content.entries):
         reached = False

@@ -54,7 +54,6 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
 
 
 async def send_html(
-    message_target: Message | None,
     context: ContextTypes.DEFAULT_TYPE,
     chat_id: int,
     parts: list[str],
@@ -96,7 +95,7 @@ async def send_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: 
     if chat is None:
         return
     markup = reply_keyboard(reply, svc.engine.content)
-    await send_html(update.effective_message, context, chat.id, reply.html_parts(), markup)
+    await send_html(context, chat.id, reply.html_parts(), markup)
 
 
 def record(svc: Services, update: Update, reply: Reply, question: str) -> None:
@@ -155,14 +154,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     caveats = " ".join(content.caveats)
     text = f"{html.escape(content.ui['welcome'])}\n\n<i>{html.escape(caveats)}</i>"
     if update.effective_chat is not None:
-        await send_html(None, context, update.effective_chat.id, [text], start_keyboard(content))
+        await send_html(context, update.effective_chat.id, [text], start_keyboard(content))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     content = services(context).engine.content
     text = f"{html.escape(content.ui['help'])}\n\n{html.escape(content.ui['help_commands'])}"
     if update.effective_chat is not None:
-        await send_html(None, context, update.effective_chat.id, [text])
+        await send_html(context, update.effective_chat.id, [text])
 
 
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -170,7 +169,7 @@ async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     markup = topics_page(content, 0)
     if update.effective_chat is not None:
         text = html.escape(content.ui["topics"])
-        await send_html(None, context, update.effective_chat.id, [text], markup)
+        await send_html(context, update.effective_chat.id, [text], markup)
 
 
 async def dose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -189,7 +188,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is None or user.id not in svc.settings.admin_chat_ids:
         await context.bot.send_message(chat.id, svc.engine.content.ui["admin_only"])
         return
-    await send_html(None, context, chat.id, [html.escape(format_stats(svc.store))])
+    await send_html(context, chat.id, [html.escape(format_stats(svc.store))])
 
 
 # -- messages ---------------------------------------------------------------
