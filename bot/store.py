@@ -38,6 +38,21 @@ MIGRATIONS: list[str] = [
         last_seen TEXT NOT NULL
     );
     """,
+    # 2: daily reminders; due_utc is indexed for the dispatcher's "what is due?"
+    """
+    CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        zone TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        day TEXT NOT NULL,
+        due_utc TEXT NOT NULL,
+        paused INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX reminders_due ON reminders(paused, due_utc);
+    CREATE INDEX reminders_user ON reminders(user_id);
+    """,
 ]
 MAX_UNANSWERED_CHARS = 200
 
