@@ -44,21 +44,16 @@ def _engine(args: argparse.Namespace, settings: Settings) -> Engine:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     engine = _engine(args, settings)
-    if args.question == "-":
-        for line in sys.stdin:
-            question = line.rstrip("\n")
-            reply = engine.reply(question)
-            if args.json:
-                out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
-            else:
-                out.write(reply.text + "\n\n")
-            out.flush()
-        return 0
-    reply = engine.reply(args.question)
-    if args.json:
-        out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
-    else:
-        out.write(reply.text + "\n")
+    streaming = args.question == "-"
+    questions = (line.rstrip("\n") for line in sys.stdin) if streaming else [args.question]
+    gap = "\n\n" if streaming else "\n"  # blank line between replies of a stream
+    for question in questions:
+        reply = engine.reply(question)
+        if args.json:
+            out.write(json.dumps(reply_json(reply), ensure_ascii=False) + "\n")
+        else:
+            out.write(reply.text + gap)
+        out.flush()
     return 0
 
 

@@ -99,10 +99,6 @@ class Engine:
         entry = self.content.entry(entry_id)
         return self._answer(entry, 100.0, None)
 
-    def topics(self) -> list[Choice]:
-        """Every entry as a choice, in content order."""
-        return [Choice(e.id, e.question) for e in self.content.entries]
-
     # -- decisions --------------------------------------------------------
 
     def _from_scores(self, scored: list[Scored], dose: DoseMention | None) -> Reply:

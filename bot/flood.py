@@ -23,8 +23,11 @@ class FloodGate:
         self.window = window_seconds
         self._seen: dict[int, deque[float]] = {}
         self._warned: dict[int, float] = {}
+        self._last_sweep = 0.0
 
     def check(self, user_id: int, now: float) -> Verdict:
+        if now - self._last_sweep >= self.window:
+            self.forget_idle(now)  # once a window, so memory stays bounded by active people
         times = self._seen.setdefault(user_id, deque())
         while times and now - times[0] >= self.window:
             times.popleft()
@@ -39,7 +42,8 @@ class FloodGate:
         return Verdict.WARN
 
     def forget_idle(self, now: float) -> None:
-        """Drop people with no message in the window, so memory stays bounded."""
+        """Drop people with no message in the window."""
+        self._last_sweep = now
         for user_id in [u for u, t in self._seen.items() if not t or now - t[-1] >= self.window]:
             del self._seen[user_id]
             self._warned.pop(user_id, None)

@@ -61,7 +61,7 @@ class Reply:
     def _caveat_block(self) -> str:
         return f"{self.caveats_heading}: " + " ".join(self.caveats)
 
-    def plain_blocks(self, *, with_related: bool = True) -> list[str]:
+    def plain_blocks(self) -> list[str]:
         """Paragraphs of the reply as plain text; the caveats are always the last one."""
         blocks: list[str] = []
         if self.title:
@@ -70,7 +70,7 @@ class Reply:
         if self.choices:
             blocks.append("\n".join(self._choice_lines()))
         blocks.extend(self.notes)
-        if with_related and self.related:
+        if self.related:
             lines = [self.related_heading, *(f"- {c.question}" for c in self.related)]
             blocks.append("\n".join(lines))
         blocks.append(self._caveat_block())

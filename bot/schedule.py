@@ -132,16 +132,3 @@ def following(due: Due, at: time, zone: ZoneInfo) -> Due:
     """The occurrence for the next local day after `due` (never the same day twice)."""
     day = due.day + timedelta(days=1)
     return Due(day, due_on(day, at, zone))
-
-
-def describe_next(due: Due, zone: ZoneInfo, now: datetime) -> str:
-    """'today at 21:30 Europe/Berlin' / 'tomorrow at ...' / 'on Mon 30 Mar at ...'."""
-    local = due.at_utc.astimezone(zone)
-    today = now.astimezone(zone).date()
-    if local.date() == today:
-        when = "today"
-    elif local.date() == today + timedelta(days=1):
-        when = "tomorrow"
-    else:
-        when = local.strftime("on %a %d %b")
-    return f"{when} at {local:%H:%M} {zone.key}"

@@ -3,28 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.conftest import DATA, ROOT
-
-
-def run(
-    *args: str, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"TELEGRAM_BOT_TOKEN", "FAQ_PATH"}}
-    base.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=base,
-        timeout=60,
-    )
+from tests.conftest import run_cli as run
 
 
 def test_ask_prints_the_reply_with_caveats() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_cli
 from tests.fake_telegram import FakeTelegram
 from tests.harness import (
     BOT_USERNAME,
@@ -163,21 +164,7 @@ def test_stats_for_admins_only(tg: FakeTelegram, bot: BotProcess) -> None:
 
 
 def test_unanswered_command_lists_what_the_bot_could_not_answer(bot: BotProcess) -> None:
-    import os
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
-    env = {**os.environ, "DATABASE_PATH": str(bot.workdir / "bot.sqlite3")}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "unanswered"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_cli("unanswered", env={"DATABASE_PATH": str(bot.workdir / "bot.sqlite3")})
     assert result.returncode == 0
     assert "1 x is <b>creatine</b> safe & good?" in result.stdout
     assert str(ADMIN) not in result.stdout

@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import run_cli
 from tests.fake_telegram import FakeTelegram
 from tests.harness import TOKEN, BotProcess, message, new_user
 
@@ -127,19 +126,7 @@ def test_sigterm_finishes_work_in_hand_and_loses_nothing(tg: FakeTelegram, bot: 
 
 
 def _run(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    import os
-
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
-    full.update({"DATABASE_PATH": str(tmp_path / "db.sqlite3"), **env})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=ROOT,
-        env=full,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_cli("run", env={"DATABASE_PATH": str(tmp_path / "db.sqlite3"), **env})
 
 
 def test_revoked_token_is_one_clear_line(tg: FakeTelegram, tmp_path: Path) -> None:
