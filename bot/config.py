@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
@@ -32,6 +33,8 @@ class Settings:
     admin_chat_ids: frozenset[int] = frozenset()
     default_timezone: str = "UTC"
     reminder_grace_minutes: int = 120
+    reminder_tick_seconds: float = 10.0
+    clock_file: str | None = None
     rate_limit_per_minute: int = 20
     send_rate_limit: bool = True
     http_timeout_seconds: int = 10
@@ -48,6 +51,19 @@ def _int(env: Mapping[str, str], key: str, default: int, minimum: int = 0) -> in
         raise SettingsError(f"{key} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise SettingsError(f"{key} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], key: str, default: float, minimum: float) -> float:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a number, got {raw!r}") from None
+    if not value >= minimum:  # also refuses nan
+        raise SettingsError(f"{key} must be at least {minimum}, got {raw}")
     return value
 
 
@@ -101,11 +117,20 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         admin_chat_ids=_ids(env, "ADMIN_CHAT_IDS"),
         default_timezone=text("DEFAULT_TIMEZONE") or Settings.default_timezone,
         reminder_grace_minutes=_int(env, "REMINDER_GRACE_MINUTES", 120),
+        reminder_tick_seconds=_float(env, "REMINDER_TICK_SECONDS", 10.0, 0.05),
+        clock_file=text("CLOCK_FILE"),
         rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 20, 1),
         send_rate_limit=_flag(env, "SEND_RATE_LIMIT", True),
         http_timeout_seconds=_int(env, "HTTP_TIMEOUT_SECONDS", 10, 1),
         log_level=(text("LOG_LEVEL") or "INFO").upper(),
     )
+    try:
+        ZoneInfo(settings.default_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"DEFAULT_TIMEZONE {settings.default_timezone!r} is not an IANA time zone "
+            "(for example UTC or Europe/Berlin)"
+        ) from None
     if settings.webhook_url and not settings.webhook_secret:
         raise SettingsError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
     return settings

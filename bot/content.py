@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,14 @@ class SmallTalk:
 
 
 @dataclass(frozen=True)
+class Tip:
+    """A short tip shown with a reminder, and the article section it comes from."""
+
+    text: str
+    section: str
+
+
+@dataclass(frozen=True)
 class Content:
     """Validated FAQ content; the only source of text the bot sends."""
 
@@ -73,6 +82,8 @@ class Content:
     ui: dict[str, str]
     commands: dict[str, str]
     popular: tuple[str, ...]
+    reminders: dict[str, str]
+    tips: tuple[Tip, ...]
 
     def entry(self, entry_id: str) -> Entry:
         """Entry by id; KeyError if unknown."""
@@ -105,8 +116,66 @@ REQUIRED_UI = (
     "admin_only",
     "unknown_button",
     "reminders_button",
-    "reminders_soon",
+    "reminders_intro",
 )
+# Every reminder text, with exactly the placeholders it must use.
+REMINDER_TEXTS: dict[str, frozenset[str]] = {
+    key: frozenset(fields.split())
+    for key, fields in {
+        "title": "time",
+        "note": "note",
+        "tip": "tip",
+        "late": "time",
+        "snoozed_again": "",
+        "caveat": "",
+        "taken_button": "",
+        "snooze_button": "",
+        "skip_button": "",
+        "taken_done": "day",
+        "skipped_done": "day",
+        "snoozed_done": "time",
+        "gone": "",
+        "usage": "",
+        "set": "time zone next",
+        "set_note": "note",
+        "default_zone": "zone",
+        "too_many": "max",
+        "duplicate": "time",
+        "note_too_long": "length max",
+        "list_empty": "",
+        "list_heading": "",
+        "list_item": "time next",
+        "paused": "",
+        "unremind_pick": "",
+        "unremind_all_button": "",
+        "removed": "time",
+        "removed_all": "count",
+        "nothing_to_remove": "",
+        "unremind_unknown": "query times",
+        "stopped": "count",
+        "stop_none": "",
+        "zone_set": "zone local count",
+        "zone_show": "zone",
+        "zone_unset": "zone",
+        "history_heading": "",
+        "history_empty": "",
+        "streak": "days",
+        "status_taken": "",
+        "status_skipped": "",
+        "status_missed": "",
+        "status_open": "",
+        "status_unanswered": "",
+        "status_none": "",
+        "forget_confirm": "",
+        "forget_yes": "",
+        "forget_no": "",
+        "forgotten": "",
+        "forget_kept": "",
+        "today": "",
+        "tomorrow": "",
+        "private_only": "",
+    }.items()
+}
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 MAX_ID_LENGTH = 48  # keeps every callback_data within Telegram's 64 bytes
 
@@ -246,6 +315,46 @@ def _smalltalk(r: _Reader, raw: Any) -> tuple[SmallTalk, ...]:
     return tuple(items)
 
 
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _reminder_texts(r: _Reader, raw: Any) -> dict[str, str]:
+    table = r.mapping(raw, "reminders")
+    out: dict[str, str] = {}
+    for key, allowed in REMINDER_TEXTS.items():
+        where = f"reminders.{key}"
+        text = r.text(r.field(table, key, "reminders"), where)
+        try:
+            used = _placeholders(text)
+        except ValueError as exc:
+            raise r.doc.error(where, f"bad placeholder: {exc}") from None
+        if used != allowed:
+            want = ", ".join(f"{{{p}}}" for p in sorted(allowed)) or "no placeholders"
+            raise r.doc.error(where, f"must use exactly {want}, found {sorted(used) or 'none'}")
+        out[key] = text
+    for must in ("kidney problems", "medications"):
+        if must not in out["caveat"].lower():
+            raise r.doc.error("reminders.caveat", f"must mention '{must}'")
+    return out
+
+
+def _tips(r: _Reader, raw: Any) -> tuple[Tip, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise r.doc.error("tips", "must be a non-empty list of tips")
+    tips = []
+    for i, item in enumerate(raw):
+        at = f"tips[{i}]"
+        m = r.mapping(item, at)
+        tips.append(
+            Tip(
+                text=r.text(r.field(m, "text", at), f"{at}.text"),
+                section=r.text(r.field(m, "section", at), f"{at}.section"),
+            )
+        )
+    return tuple(tips)
+
+
 def parse_content(doc: Located) -> Content:
     """Validate a located YAML document and build Content, or raise ContentError."""
     r = _Reader(doc)
@@ -310,6 +419,8 @@ def parse_content(doc: Located) -> Content:
         ui=ui,
         commands=commands,
         popular=popular,
+        reminders=_reminder_texts(r, r.field(top, "reminders", "")),
+        tips=_tips(r, r.field(top, "tips", "")),
     )
 
 

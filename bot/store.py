@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -53,7 +54,29 @@ MIGRATIONS: list[str] = [
     CREATE INDEX reminders_due ON reminders(paused, due_utc);
     CREATE INDEX reminders_user ON reminders(user_id);
     """,
+    # 3: time zones, snooze (a second, one-off due instant) and taken/skipped/missed history
+    """
+    CREATE TABLE profiles (
+        user_id INTEGER PRIMARY KEY,
+        zone TEXT NOT NULL
+    );
+    ALTER TABLE reminders ADD COLUMN snooze_utc TEXT;
+    ALTER TABLE reminders ADD COLUMN snooze_day TEXT;
+    CREATE INDEX reminders_snooze ON reminders(snooze_utc) WHERE snooze_utc IS NOT NULL;
+    CREATE TABLE history (
+        reminder_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        PRIMARY KEY (reminder_id, day)
+    );
+    CREATE INDEX history_user ON history(user_id, day);
+    """,
 ]
+# Every table that holds something about one person, for /forget.
+PERSONAL_TABLES = ("feedback", "users", "reminders", "profiles", "history")
 MAX_UNANSWERED_CHARS = 200
 
 
@@ -94,16 +117,11 @@ def migrate(conn: sqlite3.Connection, migrations: list[str] | None = None) -> in
     steps = MIGRATIONS if migrations is None else migrations
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     for number, script in enumerate(steps[version:], start=version + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn):
             for statement in script.split(";"):
                 if statement.strip():
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version={number}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     return max(version, len(steps))
 
 
@@ -166,12 +184,23 @@ class Store:
         return Stats(users, counters, feedback, self.top_unanswered(limit))
 
     def forget_user(self, user_id: int) -> None:
-        """Delete everything linked to this person."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            self.conn.execute("DELETE FROM feedback WHERE user_id = ?", (user_id,))
-            self.conn.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
+        forget_person(self.conn, user_id)
+
+
+def forget_person(conn: sqlite3.Connection, user_id: int) -> None:
+    """Delete everything linked to this person, in one transaction."""
+    with transaction(conn):
+        for table in PERSONAL_TABLES:
+            conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error (autocommit connections)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

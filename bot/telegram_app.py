@@ -13,9 +13,10 @@ import re
 import sys
 from collections import defaultdict
 from collections.abc import Awaitable
-from datetime import UTC, datetime
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, TelegramError
@@ -26,17 +27,24 @@ from telegram.ext import (
     BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
 from bot import telegram_handlers as h
+from bot.clock import Clock, ClockFileError, file_clock, system_clock
 from bot.config import Settings
+from bot.dispatcher import Dispatcher
 from bot.engine import Engine
 from bot.flood import FloodGate
 from bot.logs import redact, setup_logging
+from bot.reminder_desk import COMMANDS as REMINDER_COMMANDS
+from bot.reminder_desk import ReminderDesk
+from bot.reminders import ReminderStore
 from bot.store import Store, open_database
+from bot.telegram_reminders import reminder_command, reminder_sender, welcome_back
 
 log = logging.getLogger(__name__)
 TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -101,8 +109,20 @@ async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     log.info("Bot @%s is up with %d FAQ entries", app.bot.username, len(svc.engine.content.entries))
 
 
+async def post_stop(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Updates are done: let reminder sends in flight finish and be recorded."""
+    dispatcher: Dispatcher = app.bot_data["dispatcher"]
+    await dispatcher.close()
+
+
+async def kick_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The periodic JobQueue trigger; the dispatcher drains in its own task."""
+    dispatcher: Dispatcher = context.bot_data["dispatcher"]
+    dispatcher.kick()
+
+
 def build_application(
-    settings: Settings, engine: Engine, store: Store
+    settings: Settings, engine: Engine, store: Store, clock: Clock = system_clock
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The whole Telegram bot, wired; nothing is sent until it runs."""
     assert settings.token, "check_settings() first"
@@ -112,6 +132,7 @@ def build_application(
         .concurrent_updates(PerChatProcessor(MAX_CONCURRENT_UPDATES))
         .connection_pool_size(CONNECTION_POOL_SIZE)
         .post_init(post_init)
+        .post_stop(post_stop)
         .connect_timeout(settings.http_timeout_seconds)
         .read_timeout(settings.http_timeout_seconds)
         .write_timeout(settings.http_timeout_seconds)
@@ -132,18 +153,34 @@ def build_application(
             )
         )
     app = builder.build()
+    reminders = ReminderStore(store.conn)
+    desk = ReminderDesk(engine.content, reminders, ZoneInfo(settings.default_timezone))
     app.bot_data["services"] = h.Services(
         engine=engine,
         store=store,
         settings=settings,
         flood=FloodGate(settings.rate_limit_per_minute),
+        desk=desk,
+        clock=clock,
     )
+    app.bot_data["dispatcher"] = Dispatcher(
+        reminders,
+        reminder_sender(app.bot, desk),
+        timedelta(minutes=settings.reminder_grace_minutes),
+        clock,
+    )
+    assert app.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+    app.job_queue.run_repeating(
+        kick_reminders, interval=settings.reminder_tick_seconds, first=0.1, name="reminders"
+    )
+    app.add_handler(TypeHandler(Update, welcome_back), group=-2)
     app.add_handler(TypeHandler(Update, h.flood_guard), group=-1)
     app.add_handler(CommandHandler("start", h.start))
     app.add_handler(CommandHandler("help", h.help_command))
     app.add_handler(CommandHandler("topics", h.topics))
     app.add_handler(CommandHandler("dose", h.dose))
     app.add_handler(CommandHandler("stats", h.stats))
+    app.add_handler(CommandHandler(list(REMINDER_COMMANDS), reminder_command))
     app.add_handler(CallbackQueryHandler(h.button))
     app.add_handler(
         MessageHandler(
@@ -189,8 +226,13 @@ def run_bot(settings: Settings, engine: Engine) -> int:
     if problem:
         sys.stderr.write(f"error: {problem}\n")
         return 1
-    store = Store(open_database(settings.database_path), clock=lambda: datetime.now(UTC))
-    app = build_application(settings, engine, store)
+    try:
+        clock = file_clock(settings.clock_file) if settings.clock_file else system_clock
+    except ClockFileError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    store = Store(open_database(settings.database_path), clock=clock)
+    app = build_application(settings, engine, store, clock)
     try:
         if settings.webhook_url:
             app.run_webhook(

@@ -6,25 +6,28 @@ Handlers find their collaborators in `context.bot_data["services"]`.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.constants import ChatType, MessageEntityType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.engine import Engine
 from bot.flood import FloodGate, Verdict
 from bot.logs import redact
+from bot.reminder_desk import ReminderDesk, is_reminder_action
 from bot.replies import Kind, Reply
 from bot.report import format_stats
 from bot.store import Store
+from bot.telegram_reminders import press_reminder_button
+from bot.telegram_send import send_html
 from bot.telegram_ui import (
     parse_callback,
     reply_keyboard,
@@ -34,7 +37,6 @@ from bot.telegram_ui import (
 )
 
 log = logging.getLogger(__name__)
-SEND_ATTEMPTS = 3
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Services:
     store: Store
     settings: Settings
     flood: FloodGate
+    desk: ReminderDesk
+    clock: Clock = system_clock
     monotonic: Callable[[], float] = time.monotonic
 
 
@@ -53,49 +57,13 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return found
 
 
-async def send_html(
-    context: ContextTypes.DEFAULT_TYPE,
-    chat_id: int,
-    parts: list[str],
-    markup: InlineKeyboardMarkup | None = None,
-) -> None:
-    """Send HTML parts in order; the keyboard goes on the last one.
-
-    Network errors and timeouts are retried a bounded number of times so a
-    hiccup does not lose an answer; 429s are waited out by the rate limiter.
-    """
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        for attempt in range(1, SEND_ATTEMPTS + 1):
-            try:
-                await context.bot.send_message(
-                    chat_id,
-                    part,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup if last else None,
-                    disable_web_page_preview=True,
-                )
-                break
-            except RetryAfter as exc:
-                if attempt == SEND_ATTEMPTS:
-                    raise
-                delay = exc.retry_after
-                await asyncio.sleep(
-                    delay.total_seconds() if hasattr(delay, "total_seconds") else delay
-                )
-            except (TimedOut, NetworkError) as exc:
-                if isinstance(exc, BadRequest | Forbidden) or attempt == SEND_ATTEMPTS:
-                    raise
-                await asyncio.sleep(0.2 * attempt)
-
-
 async def send_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
     svc = services(context)
     chat = update.effective_chat
     if chat is None:
         return
     markup = reply_keyboard(reply, svc.engine.content)
-    await send_html(context, chat.id, reply.html_parts(), markup)
+    await send_html(context.bot, chat.id, reply.html_parts(), markup)
 
 
 def record(svc: Services, update: Update, reply: Reply, question: str) -> None:
@@ -154,14 +122,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     caveats = " ".join(content.caveats)
     text = f"{html.escape(content.ui['welcome'])}\n\n<i>{html.escape(caveats)}</i>"
     if update.effective_chat is not None:
-        await send_html(context, update.effective_chat.id, [text], start_keyboard(content))
+        await send_html(context.bot, update.effective_chat.id, [text], start_keyboard(content))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     content = services(context).engine.content
     text = f"{html.escape(content.ui['help'])}\n\n{html.escape(content.ui['help_commands'])}"
     if update.effective_chat is not None:
-        await send_html(context, update.effective_chat.id, [text])
+        await send_html(context.bot, update.effective_chat.id, [text])
 
 
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -169,7 +137,7 @@ async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     markup = topics_page(content, 0)
     if update.effective_chat is not None:
         text = html.escape(content.ui["topics"])
-        await send_html(context, update.effective_chat.id, [text], markup)
+        await send_html(context.bot, update.effective_chat.id, [text], markup)
 
 
 async def dose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -188,7 +156,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is None or user.id not in svc.settings.admin_chat_ids:
         await context.bot.send_message(chat.id, svc.engine.content.ui["admin_only"])
         return
-    await send_html(context, chat.id, [html.escape(format_stats(svc.store))])
+    await send_html(context.bot, chat.id, [html.escape(format_stats(svc.store))])
 
 
 # -- messages ---------------------------------------------------------------
@@ -222,6 +190,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context)
     content = svc.engine.content
+    if is_reminder_action(query.data or ""):
+        await press_reminder_button(update, context, svc.desk, svc.clock())
+        return
     parsed = parse_callback(query.data)
     if parsed is None or (parsed.entry_id and not content.has_entry(parsed.entry_id)):
         await query.answer(content.ui["unknown_button"])
@@ -245,8 +216,12 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.message.edit_text(
                 html.escape(content.ui["topics"]), parse_mode=ParseMode.HTML, reply_markup=markup
             )
-    else:  # "r": reminders arrive with their own issue
-        await query.answer(content.ui["reminders_soon"])
+    else:  # "r": how reminders work
+        await query.answer()
+        if update.effective_chat is not None:
+            await send_html(
+                context.bot, update.effective_chat.id, [html.escape(content.ui["reminders_intro"])]
+            )
 
 
 # -- errors -----------------------------------------------------------------

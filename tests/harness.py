@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,32 @@ class BotProcess:
 
     def log(self) -> str:
         return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def wait_for_log(self, fragment: str, count: int = 1, timeout: float = 10) -> None:
+        """Block until `fragment` has appeared `count` times in the bot's log."""
+        deadline = time.monotonic() + timeout
+        while self.log().count(fragment) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{fragment!r} x{count} not logged within {timeout}s")
+            time.sleep(0.05)
+
+
+@dataclass
+class ClockFile:
+    """The bot's 'now' (CLOCK_FILE): tests move time by rewriting it, atomically."""
+
+    path: Path
+
+    def set(self, moment: datetime) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(moment.isoformat())
+        os.replace(tmp, self.path)
+
+    def advance(self, delta: timedelta) -> None:
+        self.set(self.now() + delta)
+
+    def now(self) -> datetime:
+        return datetime.fromisoformat(self.path.read_text())
 
 
 def message(
@@ -178,4 +205,13 @@ def group_user(tg: FakeTelegram, group_id: int) -> User:
     return User(tg, 10_000 + next(_ids), chat=chat)
 
 
-__all__ = ["BOT_USERNAME", "TOKEN", "BotProcess", "User", "buttons", "group_user", "new_user"]
+__all__ = [
+    "BOT_USERNAME",
+    "TOKEN",
+    "BotProcess",
+    "ClockFile",
+    "User",
+    "buttons",
+    "group_user",
+    "new_user",
+]

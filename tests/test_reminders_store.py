@@ -33,7 +33,7 @@ def test_reminders_survive_reopening_and_come_due_in_order(tmp_path: Path) -> No
     early = store.add(2, time(14, 0), BERLIN, "", NOW)
     store.conn.close()
     again = reminders(tmp_path)
-    assert [r.id for r in again.due(NOW + timedelta(days=1))] == [early.id, late.id]
+    assert [o.reminder.id for o in again.due(NOW + timedelta(days=1))] == [early.id, late.id]
     assert again.due(NOW) == []
     got = again.get(late.id)
     assert (got.at, got.zone, got.note, got.day) == (
