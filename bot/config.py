@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -42,26 +43,26 @@ class Settings:
 
 
 def _int(env: Mapping[str, str], key: str, default: int, minimum: int = 0) -> int:
-    raw = env.get(key, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{key} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{key} must be at least {minimum}, got {value}")
-    return value
+    return _number(env, key, default, minimum, int, "a whole number")
 
 
 def _float(env: Mapping[str, str], key: str, default: float, minimum: float) -> float:
+    return _number(env, key, default, minimum, float, "a number")
+
+
+N = TypeVar("N", int, float)
+
+
+def _number(
+    env: Mapping[str, str], key: str, default: N, minimum: N, kind: type[N], what: str
+) -> N:
     raw = env.get(key, "").strip()
     if not raw:
         return default
     try:
-        value = float(raw)
+        value = kind(raw)
     except ValueError:
-        raise SettingsError(f"{key} must be a number, got {raw!r}") from None
+        raise SettingsError(f"{key} must be {what}, got {raw!r}") from None
     if not value >= minimum:  # also refuses nan
         raise SettingsError(f"{key} must be at least {minimum}, got {raw}")
     return value

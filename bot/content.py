@@ -232,6 +232,12 @@ class _Reader:
             seen.add(item.lower())
         return out
 
+    def records(self, value: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
+        """A non-empty list of mappings, each with its location for error messages."""
+        if not isinstance(value, list) or not value:
+            raise self.doc.error(where, "must be a non-empty list")
+        return [(f"{where}[{i}]", self.mapping(v, f"{where}[{i}]")) for i, v in enumerate(value)]
+
     def identifier(self, value: Any, where: str) -> str:
         ident = self.text(value, where)
         if not ID_RE.match(ident):
@@ -299,20 +305,14 @@ def _synonyms(r: _Reader, raw: Any) -> dict[str, tuple[str, ...]]:
 
 
 def _smalltalk(r: _Reader, raw: Any) -> tuple[SmallTalk, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise r.doc.error("smalltalk", "must be a non-empty list")
-    items = []
-    for i, item in enumerate(raw):
-        at = f"smalltalk[{i}]"
-        m = r.mapping(item, at)
-        items.append(
-            SmallTalk(
-                id=r.identifier(r.field(m, "id", at), f"{at}.id"),
-                triggers=r.texts(r.field(m, "triggers", at), f"{at}.triggers"),
-                reply=r.text(r.field(m, "reply", at), f"{at}.reply"),
-            )
+    return tuple(
+        SmallTalk(
+            id=r.identifier(r.field(m, "id", at), f"{at}.id"),
+            triggers=r.texts(r.field(m, "triggers", at), f"{at}.triggers"),
+            reply=r.text(r.field(m, "reply", at), f"{at}.reply"),
         )
-    return tuple(items)
+        for at, m in r.records(raw, "smalltalk")
+    )
 
 
 def _placeholders(text: str) -> set[str]:
@@ -340,19 +340,13 @@ def _reminder_texts(r: _Reader, raw: Any) -> dict[str, str]:
 
 
 def _tips(r: _Reader, raw: Any) -> tuple[Tip, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise r.doc.error("tips", "must be a non-empty list of tips")
-    tips = []
-    for i, item in enumerate(raw):
-        at = f"tips[{i}]"
-        m = r.mapping(item, at)
-        tips.append(
-            Tip(
-                text=r.text(r.field(m, "text", at), f"{at}.text"),
-                section=r.text(r.field(m, "section", at), f"{at}.section"),
-            )
+    return tuple(
+        Tip(
+            text=r.text(r.field(m, "text", at), f"{at}.text"),
+            section=r.text(r.field(m, "section", at), f"{at}.section"),
         )
-    return tuple(tips)
+        for at, m in r.records(raw, "tips")
+    )
 
 
 def parse_content(doc: Located) -> Content:

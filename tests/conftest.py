@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import pytest
 from bot.content import Content, load_content
 from bot.engine import Engine
 from bot.replies import Reply
+from tests.fake_telegram import FakeTelegram
+from tests.harness import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -37,6 +40,14 @@ def run_cli(
         env=base,
         timeout=60,
     )
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    """A fresh fake Bot API server on 127.0.0.1 for one test."""
+    server = FakeTelegram(TOKEN).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

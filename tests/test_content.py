@@ -71,6 +71,8 @@ def test_answers_are_not_pasted_from_the_article(content: Content) -> None:
     for entry in content.entries:
         copied = _shingles(entry.answer) & article
         assert not copied, f"{entry.id} copies the article: {copied}"
+    for text in [t.text for t in content.tips] + list(content.reminders.values()):
+        assert not _shingles(text) & article, f"copies the article: {text}"
 
 
 def test_facts_from_the_article_are_in_the_answers(content: Content) -> None:
@@ -155,6 +157,30 @@ def test_caveats_must_mention_kidneys_and_medications(tmp_path: Path) -> None:
     text = GOOD.replace("If you have kidney problems or take any medications", "Be careful", 1)
     err = _error(_write(tmp_path, text))
     assert err.field_name == "caveats"
+
+
+def test_reminder_texts_use_exactly_their_placeholders(tmp_path: Path) -> None:
+    needle = 'set: "Daily reminder set for {time} ({zone}). Next: {next}."'
+    text = GOOD.replace(needle, 'set: "Daily reminder set for {time}. Next: {nxt}."', 1)
+    err = _error(_write(tmp_path, text))
+    assert err.field_name == "reminders.set"
+    assert "{next}, {time}, {zone}" in str(err)
+    assert err.line == _line_of(text, "Daily reminder set for {time}. Next")
+
+
+def test_reminder_caveat_and_tips_are_checked(tmp_path: Path) -> None:
+    text = GOOD.replace("If you have kidney problems or take medications, check", "Check", 1)
+    assert _error(_write(tmp_path, text)).field_name == "reminders.caveat"
+    needle = '  - section: "Potential Side Effects and Considerations"\n    text: "Notice'
+    text = GOOD.replace(needle, '  - text: "Notice', 1)
+    err = _error(_write(tmp_path, text))
+    assert err.field_name == "tips[3]" and "missing required field 'section'" in str(err)
+
+
+def test_tips_name_an_article_section(content: Content) -> None:
+    assert len(content.tips) >= 3
+    for tip in content.tips:
+        assert any(h in tip.section for h in ARTICLE_HEADINGS), tip.text
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:

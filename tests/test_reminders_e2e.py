@@ -16,18 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests.fake_telegram import Call, FakeTelegram
-from tests.harness import TOKEN, BotProcess, ClockFile, User, buttons, group_user, new_user
+from tests.harness import BotProcess, ClockFile, User, buttons, group_user, new_user
 
 START = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
 DUE = datetime(2026, 3, 27, 20, 30, tzinfo=UTC)  # 21:30 in Berlin
 SENT = "recorded as sent"
-
-
-@pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    server = FakeTelegram(TOKEN).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -175,6 +168,21 @@ def test_429_is_waited_out(tg: FakeTelegram, bot: BotProcess, clock: ClockFile) 
     assert delivered.at - refused.at >= 0.9  # waited out the retry_after of 1 s
     ann.seen += 2
     assert ann.nothing_more(0.6)
+
+
+def test_network_errors_are_retried_a_bounded_number_of_times(
+    tg: FakeTelegram, bot: BotProcess, clock: ClockFile
+) -> None:
+    ann = new_user(tg)
+    subscribe(ann)
+    tg.fail("sendMessage", 500, "Internal Server Error", times=4)
+    clock.set(DUE)
+    calls = tg.wait_for("sendMessage", ann.seen + 5, 20, chat_id=ann.chat_id)
+    assert all("21:30" in text(c) for c in calls[-5:])  # 3 tries, a later tick: 2 more
+    bot.wait_for_log(SENT)
+    ann.seen += 5
+    assert ann.nothing_more(0.6)
+    assert "sent, not marked yet" in ask(ann, "/history")
 
 
 def test_bad_input_is_explained_and_nothing_changes(tg: FakeTelegram, bot: BotProcess) -> None:

@@ -21,13 +21,6 @@ ADMIN = 4243
 
 
 @pytest.fixture
-def tg() -> Iterator[FakeTelegram]:
-    server = FakeTelegram(TOKEN).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def bot(tg: FakeTelegram, tmp_path: Path) -> Iterator[BotProcess]:
     env = {"HTTP_TIMEOUT_SECONDS": "1", "ADMIN_CHAT_IDS": str(ADMIN)}
     process = BotProcess(tg, tmp_path, env).start()
