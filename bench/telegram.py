@@ -75,6 +75,7 @@ def run_case(
 def main() -> None:
     rows = [
         run_case("limiter off, burst (capacity)", users=500, per_user=6, limiter=False),
+        run_case("limiter off, paced 500/s (goal)", users=500, per_user=6, limiter=False, rate=500),
         run_case("limiter off, paced 200/s", users=500, per_user=3, limiter=False, rate=200),
         run_case("limiter on, burst", users=150, per_user=2, limiter=True),
         run_case("limiter on, paced 25/s", users=100, per_user=2, limiter=True, rate=25),
