@@ -196,10 +196,6 @@ class ReminderStore:
             for n in range((nxt.day - first).days):
                 self._set_status(r, first + timedelta(days=n), Status.MISSED, now)
 
-    def advance(self, reminder: Reminder, to: Due) -> None:
-        with transaction(self.conn):
-            self._advance(reminder, to)
-
     def _advance(self, reminder: Reminder, to: Due) -> None:
         self.conn.execute(
             "UPDATE reminders SET day = ?, due_utc = ? WHERE id = ? AND day = ?",

@@ -183,9 +183,6 @@ class Store:
         ]
         return Stats(users, counters, feedback, self.top_unanswered(limit))
 
-    def forget_user(self, user_id: int) -> None:
-        forget_person(self.conn, user_id)
-
 
 def forget_person(conn: sqlite3.Connection, user_id: int) -> None:
     """Delete everything linked to this person, in one transaction."""

@@ -32,8 +32,18 @@ def test_env_file_is_read_and_environment_wins(
         ({"ADMIN_CHAT_IDS": "1,bob"}, "ADMIN_CHAT_IDS must be comma-separated"),
         ({"WEBHOOK_URL": "https://example.org/hook"}, "WEBHOOK_SECRET is required"),
         ({"RATE_LIMIT_PER_MINUTE": "0"}, "RATE_LIMIT_PER_MINUTE must be at least 1"),
+        ({"REMINDER_TICK_SECONDS": "often"}, "REMINDER_TICK_SECONDS must be a number"),
+        ({"REMINDER_TICK_SECONDS": "nan"}, "REMINDER_TICK_SECONDS must be at least 0.05"),
+        ({"DEFAULT_TIMEZONE": "Mars/Phobos"}, "DEFAULT_TIMEZONE 'Mars/Phobos' is not an IANA"),
     ],
 )
 def test_bad_settings_are_named(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings(env)
+
+
+def test_reminder_settings() -> None:
+    settings = load_settings({"REMINDER_TICK_SECONDS": "0.5", "DEFAULT_TIMEZONE": "Asia/Kolkata"})
+    assert settings.reminder_tick_seconds == 0.5
+    assert settings.default_timezone == "Asia/Kolkata"
+    assert load_settings({}).reminder_tick_seconds == 10.0

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.flood import FloodGate, Verdict
-from bot.store import MIGRATIONS, Store, migrate, open_database
+from bot.store import MIGRATIONS, Store, forget_person, migrate, open_database
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -42,7 +42,7 @@ def test_forget_user_removes_their_feedback(tmp_path: Path) -> None:
     s = store(tmp_path)
     s.seen_user(1)
     s.record_feedback(1, "sleep", True)
-    s.forget_user(1)
+    forget_person(s.conn, 1)
     assert s.stats().users == 0 and s.stats().feedback == []
 
 

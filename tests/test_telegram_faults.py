@@ -139,6 +139,13 @@ def test_malformed_token_is_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_unreadable_clock_file_is_one_clear_line(tmp_path: Path) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "CLOCK_FILE": str(tmp_path / "missing.txt")}
+    result = _run(env, tmp_path)
+    assert result.returncode == 2
+    assert "CLOCK_FILE" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_webhook_without_secret_refuses_to_start(tmp_path: Path) -> None:
     result = _run({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://example.org/tg"}, tmp_path)
     assert result.returncode == 2
