@@ -85,6 +85,10 @@ class ReminderDesk:
                 return self.forget_prompt()
         raise KeyError(name)
 
+    def private_only(self) -> Answer:
+        """Reminders are personal: they are set in a private chat, never in a group."""
+        return Answer(self.t["private_only"])
+
     def resume(self, user_id: int, now: datetime) -> None:
         """The person wrote to us, so they have not blocked the bot (any more)."""
         self.store.resume(user_id, now)

@@ -149,7 +149,7 @@ def build_application(
     if settings.send_rate_limit:
         builder = builder.rate_limiter(
             AIORateLimiter(  # type: ignore[arg-type]
-                # A bucket of one refilled 30 times a second: never a burst above the limit.
+                # A bucket of one, refilled SEND_RATE_PER_SECOND times a second: no bursts.
                 overall_max_rate=1,
                 overall_time_period=1 / SEND_RATE_PER_SECOND,
                 group_max_rate=20,

@@ -47,7 +47,7 @@ async def reminder_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     svc: Services = context.bot_data["services"]
     desk = svc.desk
     if message.chat.type != ChatType.PRIVATE:
-        answer = Answer(desk.t["private_only"])
+        answer = desk.private_only()
     else:
         name = message.text.split()[0].lstrip("/").split("@")[0].lower()
         answer = desk.command(name, user.id, " ".join(context.args or []), svc.clock())
@@ -99,7 +99,6 @@ def reminder_sender(bot: Bot, desk: ReminderDesk) -> Send:
         except TelegramError as exc:
             log.warning("Reminder %d not sent (%s); retrying next tick", occ.reminder.id, exc)
             return SendResult.FAILED
-        log.debug("Reminder %d for day %s sent to %d", occ.reminder.id, occ.day, chat_id)
         return SendResult.SENT
 
     return send
