@@ -82,6 +82,13 @@ def build_database(path: Path, total: int, burst: int) -> None:
     conn.close()
 
 
+def copy_database(source: Path, target: Path) -> Path:
+    """A private copy, so each measurement starts from the same 100,000 rows."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return target
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -156,11 +163,7 @@ def jobqueue_load(n: int) -> dict[str, float]:
 
 def tick_costs(db: Path) -> tuple[list[float], list[float]]:
     """Milliseconds per tick with nothing due, and with 100 due (no-op sender)."""
-    conn = sqlite3.connect(db)  # a scratch copy: ticks here advance rows
-    scratch = db.with_name("scratch.sqlite3")
-    with sqlite3.connect(scratch) as copy:
-        conn.backup(copy)
-    conn.close()
+    scratch = copy_database(db, db.with_name("scratch.sqlite3"))  # ticks here advance rows
     store = ReminderStore(open_database(scratch))
     now = NOW
 
@@ -203,9 +206,7 @@ def tick_costs(db: Path) -> tuple[list[float], list[float]]:
 
 def delivery(db: Path, workdir: Path, burst: int, limiter: bool) -> list[str]:
     """`burst` reminders due in one minute: how fast, how late, and the peak send rate."""
-    scratch = workdir / f"delivery-{int(limiter)}.sqlite3"
-    with sqlite3.connect(db) as src, sqlite3.connect(scratch) as dst:
-        src.backup(dst)
+    scratch = copy_database(db, workdir / f"delivery-{int(limiter)}.sqlite3")
     tg = FakeTelegram(TOKEN).start()
     clock = ClockFile(workdir / f"now-{int(limiter)}.txt")
     clock.set(BURST_AT - timedelta(minutes=1))

@@ -47,6 +47,7 @@ from bot.reminder_desk import ReminderDesk
 from bot.reminders import ReminderStore
 from bot.store import Store, open_database
 from bot.telegram_reminders import reminder_command, reminder_sender, welcome_back
+from bot.telegram_services import Services
 
 log = logging.getLogger(__name__)
 TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
@@ -106,7 +107,7 @@ def check_settings(settings: Settings) -> str | None:
 
 async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Start-up work once the bot is connected: publish the command menu."""
-    svc: h.Services = app.bot_data["services"]
+    svc: Services = app.bot_data["services"]
     commands = [BotCommand(c, d) for c, d in svc.engine.content.commands.items()]
     await app.bot.set_my_commands(commands)
     # Everything built so far (content, indexes, PTB) lives as long as the
@@ -160,7 +161,7 @@ def build_application(
     app = builder.build()
     reminders = ReminderStore(store.conn)
     desk = ReminderDesk(engine.content, reminders, ZoneInfo(settings.default_timezone))
-    app.bot_data["services"] = h.Services(
+    app.bot_data["services"] = Services(
         engine=engine,
         store=store,
         settings=settings,

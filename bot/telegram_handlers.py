@@ -8,26 +8,20 @@ from __future__ import annotations
 
 import html
 import logging
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from telegram import Message, Update
 from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.clock import Clock, system_clock
-from bot.config import Settings
-from bot.engine import Engine
-from bot.flood import FloodGate, Verdict
+from bot.flood import Verdict
 from bot.logs import redact
-from bot.reminder_desk import ReminderDesk, is_reminder_action
+from bot.reminder_desk import is_reminder_action
 from bot.replies import Kind, Reply
 from bot.report import format_stats
-from bot.store import Store
 from bot.telegram_reminders import press_reminder_button
 from bot.telegram_send import send_html
+from bot.telegram_services import Services, services
 from bot.telegram_ui import (
     parse_callback,
     reply_keyboard,
@@ -37,24 +31,6 @@ from bot.telegram_ui import (
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    """What the handlers need, built once by the composition root."""
-
-    engine: Engine
-    store: Store
-    settings: Settings
-    flood: FloodGate
-    desk: ReminderDesk
-    clock: Clock = system_clock
-    monotonic: Callable[[], float] = time.monotonic
-
-
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    found: Services = context.bot_data["services"]
-    return found
 
 
 async def send_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:

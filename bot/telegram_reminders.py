@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
@@ -20,9 +19,7 @@ from bot.dispatcher import Send, SendResult
 from bot.reminder_desk import Answer, ReminderDesk
 from bot.reminders import Occurrence
 from bot.telegram_send import send_html
-
-if TYPE_CHECKING:
-    from bot.telegram_handlers import Services
+from bot.telegram_services import services
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +41,7 @@ async def reminder_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     user = update.effective_user
     if message is None or user is None or not message.text:
         return
-    svc: Services = context.bot_data["services"]
+    svc = services(context)
     desk = svc.desk
     if message.chat.type != ChatType.PRIVATE:
         answer = desk.private_only()
@@ -57,7 +54,7 @@ async def reminder_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def welcome_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any update from a person shows they unblocked us: resume paused reminders."""
     if update.effective_user is not None:
-        svc: Services = context.bot_data["services"]
+        svc = services(context)
         svc.desk.resume(update.effective_user.id, svc.clock())
 
 
