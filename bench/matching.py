@@ -16,10 +16,10 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from bench.common import percentile, pin_one_core, table
-from bot.content import load_content
-from bot.engine import Engine
-from bot.evaluate import load_labelled
-from bot.replies import Kind
+from bot.faq.content import load_content
+from bot.faq.engine import Engine
+from bot.faq.evaluate import load_labelled
+from bot.faq.reply import Kind
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 NAIVE_CUTOFFS = (0.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0)  # the naive matcher gets its best

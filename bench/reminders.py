@@ -31,10 +31,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.common import percentile, table
-from bot.dispatcher import Dispatcher, SendResult
-from bot.reminders import Occurrence, ReminderStore
-from bot.schedule import next_due
-from bot.store import open_database
+from bot.reminders.delivery import Dispatcher, SendResult
+from bot.reminders.schedule import next_due
+from bot.reminders.store import Occurrence, ReminderStore
+from bot.storage.db import open_database
 from tests.fake_telegram import Call, FakeTelegram
 from tests.harness import TOKEN, BotProcess, ClockFile
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import Settings, SettingsError, load_settings
-from bot.content import ContentError, load_content
-from bot.engine import Engine
-from bot.replies import Reply
+from bot.faq.content import ContentError, load_content
+from bot.faq.engine import Engine
+from bot.faq.reply import Reply
 
 NO_TOKEN_MESSAGE = """\
 No TELEGRAM_BOT_TOKEN is set, so the bot cannot connect to Telegram.
@@ -64,7 +64,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from bot.lint import lint
+    from bot.faq.lint import lint
 
     content = load_content(args.faq or settings.faq_path)
     issues = lint(content)
@@ -79,7 +79,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from bot.evaluate import evaluate
+    from bot.faq.evaluate import evaluate
 
     result = evaluate(_engine(args, settings), Path(args.file))
     out.write(result.report() + "\n")
@@ -89,14 +89,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def cmd_unanswered(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from datetime import UTC, datetime
 
-    from bot.report import format_unanswered
-    from bot.store import Store, open_database
+    from bot.storage.db import open_database
+    from bot.storage.stats import StatsStore, format_unanswered
 
     path = Path(settings.database_path)
     if not path.exists():
         out.write(f"No database at {path} yet: nobody has asked anything.\n")
         return 0
-    store = Store(open_database(path), clock=lambda: datetime.now(UTC))
+    store = StatsStore(open_database(path), clock=lambda: datetime.now(UTC))
     out.write("Most frequent unanswered questions:\n")
     out.write("\n".join(format_unanswered(store.top_unanswered(args.limit))) + "\n")
     return 0
@@ -109,7 +109,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         from bot.console import chat
 
         return chat(engine, sys.stdin, out)
-    from bot.telegram_app import run_bot
+    from bot.telegram.app import run_bot
 
     return run_bot(settings, engine)
 

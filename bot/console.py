@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from bot.engine import Engine
+from bot.faq.engine import Engine
 
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import Content, load_content
-from bot.engine import Engine
-from bot.replies import Reply
+from bot.faq.content import Content, load_content
+from bot.faq.engine import Engine
+from bot.faq.reply import Reply
 from tests.fake_telegram import FakeTelegram
 from tests.harness import TOKEN
 

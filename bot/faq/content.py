@@ -1,0 +1,431 @@
+"""The FAQ content model and its validation.
+
+Content is data: everything the bot says comes from one YAML file. Loading
+checks every field so that a typo in the file stops the bot at start-up with
+a `file:line: field: problem` message instead of a wrong answer later.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.faq.yamlsource import ContentError, Located, load_located
+
+DEFAULT_FAQ_PATH = Path(__file__).resolve().parents[2] / "content" / "faq.yaml"
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Longest answer text we accept, so that answer + notes + caveats stay far
+# below Telegram's 4096-character message limit.
+MAX_ANSWER_CHARS = 1500
+MAX_SHORT_TEXT = 600
+
+__all__ = ["Content", "ContentError", "Entry", "SmallTalk", "load_content"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One FAQ question with its answer and the ways people ask it."""
+
+    id: str
+    section: str
+    question: str
+    answer: str
+    phrasings: tuple[str, ...]
+    keywords: tuple[str, ...]
+    related: tuple[str, ...]
+    safety_terms: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class SmallTalk:
+    """A greeting/thanks/help reply and the messages that trigger it."""
+
+    id: str
+    triggers: tuple[str, ...]
+    reply: str
+
+
+@dataclass(frozen=True)
+class Tip:
+    """A short tip shown with a reminder, and the article section it comes from."""
+
+    text: str
+    section: str
+
+
+@dataclass(frozen=True)
+class Content:
+    """Validated FAQ content; the only source of text the bot sends."""
+
+    path: str
+    article: str
+    caveats: tuple[str, ...]
+    texts: dict[str, str]
+    fallback_topics: tuple[str, ...]
+    smalltalk: tuple[SmallTalk, ...]
+    synonyms: dict[str, tuple[str, ...]]
+    subject_terms: tuple[str, ...]
+    other_substances: tuple[str, ...]
+    interaction_cues: tuple[str, ...]
+    subject_pronouns: tuple[str, ...]
+    red_flags: tuple[str, ...]
+    stopwords: tuple[str, ...]
+    smalltalk_filler: tuple[str, ...]
+    dose_entry: str
+    interaction_entry: str
+    entries: tuple[Entry, ...]
+    ui: dict[str, str]
+    commands: dict[str, str]
+    popular: tuple[str, ...]
+    reminders: dict[str, str]
+    tips: tuple[Tip, ...]
+
+    def entry(self, entry_id: str) -> Entry:
+        """Entry by id; KeyError if unknown."""
+        return self._by_id()[entry_id]
+
+    def has_entry(self, entry_id: str) -> bool:
+        return entry_id in self._by_id()
+
+    def _by_id(self) -> dict[str, Entry]:
+        cache: dict[str, Entry] | None = self.__dict__.get("_index")
+        if cache is None:
+            cache = {e.id: e for e in self.entries}
+            object.__setattr__(self, "_index", cache)
+        return cache
+
+
+REQUIRED_UI = (
+    "welcome",
+    "help",
+    "help_commands",
+    "topics",
+    "non_text",
+    "slow_down",
+    "feedback_thanks",
+    "feedback_already",
+    "helpful",
+    "not_helpful",
+    "next_page",
+    "previous_page",
+    "admin_only",
+    "unknown_button",
+    "reminders_button",
+    "reminders_intro",
+)
+# Every reminder text, with exactly the placeholders it must use.
+REMINDER_TEXTS: dict[str, frozenset[str]] = {
+    key: frozenset(fields.split())
+    for key, fields in {
+        "title": "time",
+        "note": "note",
+        "tip": "tip",
+        "late": "time",
+        "snoozed_again": "",
+        "caveat": "",
+        "taken_button": "",
+        "snooze_button": "",
+        "skip_button": "",
+        "taken_done": "day",
+        "skipped_done": "day",
+        "snoozed_done": "time",
+        "gone": "",
+        "usage": "",
+        "set": "time zone next",
+        "set_note": "note",
+        "default_zone": "zone",
+        "too_many": "max",
+        "duplicate": "time",
+        "note_too_long": "length max",
+        "list_empty": "",
+        "list_heading": "",
+        "list_item": "time next",
+        "paused": "",
+        "unremind_pick": "",
+        "unremind_all_button": "",
+        "removed": "time",
+        "removed_all": "count",
+        "nothing_to_remove": "",
+        "unremind_unknown": "query times",
+        "stopped": "count",
+        "stop_none": "",
+        "zone_set": "zone local count",
+        "zone_show": "zone",
+        "zone_unset": "zone",
+        "history_heading": "",
+        "history_empty": "",
+        "streak": "days",
+        "status_taken": "",
+        "status_skipped": "",
+        "status_missed": "",
+        "status_open": "",
+        "status_unanswered": "",
+        "status_none": "",
+        "forget_confirm": "",
+        "forget_yes": "",
+        "forget_no": "",
+        "forgotten": "",
+        "forget_kept": "",
+        "today": "",
+        "tomorrow": "",
+        "private_only": "",
+    }.items()
+}
+COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+MAX_ID_LENGTH = 48  # keeps every callback_data within Telegram's 64 bytes
+
+REQUIRED_TEXTS = (
+    "caveats_heading",
+    "fallback",
+    "clarify",
+    "urgent",
+    "dose_above",
+    "dose_below",
+    "dose_within",
+    "related",
+)
+
+
+class _Reader:
+    """Typed field access over a located document, raising ContentError."""
+
+    def __init__(self, doc: Located) -> None:
+        self.doc = doc
+
+    def mapping(self, value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.doc.error(where, "must be a mapping (key: value)")
+        return value
+
+    def field(self, parent: dict[str, Any], key: str, where: str) -> Any:
+        if key not in parent or parent[key] is None:
+            raise self.doc.error(where, f"missing required field '{key}'")
+        return parent[key]
+
+    def text(self, value: Any, where: str, limit: int = MAX_SHORT_TEXT) -> str:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.doc.error(where, "must be text")
+        text = " ".join(str(value).split())
+        if not text:
+            raise self.doc.error(where, "must not be empty")
+        if len(text) > limit:
+            raise self.doc.error(where, f"is {len(text)} characters; the limit is {limit}")
+        return text
+
+    def texts(self, value: Any, where: str, *, allow_empty: bool = False) -> tuple[str, ...]:
+        if value is None and allow_empty:
+            return ()
+        if not isinstance(value, list):
+            raise self.doc.error(where, "must be a list")
+        if not value and not allow_empty:
+            raise self.doc.error(where, "must not be empty")
+        out = tuple(self.text(v, f"{where}[{i}]") for i, v in enumerate(value))
+        seen: set[str] = set()
+        for i, item in enumerate(out):
+            if item.lower() in seen:
+                raise self.doc.error(f"{where}[{i}]", f"duplicate item '{item}'")
+            seen.add(item.lower())
+        return out
+
+    def records(self, value: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
+        """A non-empty list of mappings, each with its location for error messages."""
+        if not isinstance(value, list) or not value:
+            raise self.doc.error(where, "must be a non-empty list")
+        return [(f"{where}[{i}]", self.mapping(v, f"{where}[{i}]")) for i, v in enumerate(value)]
+
+    def identifier(self, value: Any, where: str) -> str:
+        ident = self.text(value, where)
+        if not ID_RE.match(ident):
+            raise self.doc.error(where, f"'{ident}' must be lowercase words joined by '-'")
+        if len(ident) > MAX_ID_LENGTH:
+            raise self.doc.error(where, f"'{ident}' is longer than {MAX_ID_LENGTH} characters")
+        return ident
+
+
+def _entries(r: _Reader, raw: Any) -> tuple[Entry, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise r.doc.error("entries", "must be a non-empty list of entries")
+    entries: list[Entry] = []
+    seen: dict[str, str] = {}
+    for i, item in enumerate(raw):
+        at = f"entries[{i}]"
+        m = r.mapping(item, at)
+        ident = r.identifier(r.field(m, "id", at), f"{at}.id")
+        if ident in seen:
+            raise r.doc.error(f"{at}.id", f"duplicate id '{ident}' (first at {seen[ident]})")
+        seen[ident] = at
+        entries.append(
+            Entry(
+                id=ident,
+                section=r.text(r.field(m, "section", at), f"{at}.section"),
+                question=r.text(r.field(m, "question", at), f"{at}.question"),
+                answer=r.text(r.field(m, "answer", at), f"{at}.answer", MAX_ANSWER_CHARS),
+                phrasings=r.texts(r.field(m, "phrasings", at), f"{at}.phrasings"),
+                keywords=r.texts(m.get("keywords"), f"{at}.keywords", allow_empty=True),
+                related=tuple(
+                    r.identifier(v, f"{at}.related[{j}]")
+                    for j, v in enumerate(
+                        r.texts(m.get("related"), f"{at}.related", allow_empty=True)
+                    )
+                ),
+                safety_terms=r.texts(m.get("safety_terms"), f"{at}.safety_terms", allow_empty=True),
+                line=r.doc.line(at),
+            )
+        )
+    for i, e in enumerate(entries):
+        for j, rel in enumerate(e.related):
+            if rel not in seen:
+                raise r.doc.error(f"entries[{i}].related[{j}]", f"unknown entry id '{rel}'")
+            if rel == e.id:
+                raise r.doc.error(f"entries[{i}].related[{j}]", "an entry cannot relate to itself")
+    return tuple(entries)
+
+
+def _synonyms(r: _Reader, raw: Any) -> dict[str, tuple[str, ...]]:
+    table = r.mapping(raw, "synonyms")
+    out: dict[str, tuple[str, ...]] = {}
+    owner: dict[str, str] = {}
+    for canon, variants in table.items():
+        where = f"synonyms.{canon}"
+        words = r.texts(variants, where)
+        for j, word in enumerate(words):
+            key = word.lower()
+            if key in owner and owner[key] != canon:
+                raise r.doc.error(
+                    f"{where}[{j}]", f"'{word}' is already a synonym of '{owner[key]}'"
+                )
+            owner[key] = canon
+        out[str(canon)] = words
+    return out
+
+
+def _smalltalk(r: _Reader, raw: Any) -> tuple[SmallTalk, ...]:
+    return tuple(
+        SmallTalk(
+            id=r.identifier(r.field(m, "id", at), f"{at}.id"),
+            triggers=r.texts(r.field(m, "triggers", at), f"{at}.triggers"),
+            reply=r.text(r.field(m, "reply", at), f"{at}.reply"),
+        )
+        for at, m in r.records(raw, "smalltalk")
+    )
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _reminder_texts(r: _Reader, raw: Any) -> dict[str, str]:
+    table = r.mapping(raw, "reminders")
+    out: dict[str, str] = {}
+    for key, allowed in REMINDER_TEXTS.items():
+        where = f"reminders.{key}"
+        text = r.text(r.field(table, key, "reminders"), where)
+        try:
+            used = _placeholders(text)
+        except ValueError as exc:
+            raise r.doc.error(where, f"bad placeholder: {exc}") from None
+        if used != allowed:
+            want = ", ".join(f"{{{p}}}" for p in sorted(allowed)) or "no placeholders"
+            raise r.doc.error(where, f"must use exactly {want}, found {sorted(used) or 'none'}")
+        out[key] = text
+    for must in ("kidney problems", "medications"):
+        if must not in out["caveat"].lower():
+            raise r.doc.error("reminders.caveat", f"must mention '{must}'")
+    return out
+
+
+def _tips(r: _Reader, raw: Any) -> tuple[Tip, ...]:
+    return tuple(
+        Tip(
+            text=r.text(r.field(m, "text", at), f"{at}.text"),
+            section=r.text(r.field(m, "section", at), f"{at}.section"),
+        )
+        for at, m in r.records(raw, "tips")
+    )
+
+
+def parse_content(doc: Located) -> Content:
+    """Validate a located YAML document and build Content, or raise ContentError."""
+    r = _Reader(doc)
+    top = r.mapping(doc.data, "")
+    texts_raw = r.mapping(r.field(top, "texts", ""), "texts")
+    texts = {k: r.text(r.field(texts_raw, k, "texts"), f"texts.{k}") for k in REQUIRED_TEXTS}
+    for key in ("dose_above", "dose_below", "dose_within"):
+        if "{amount}" not in texts[key]:
+            raise doc.error(f"texts.{key}", "must contain the placeholder {amount}")
+    caveats = r.texts(r.field(top, "caveats", ""), "caveats")
+    joined = " ".join(caveats).lower()
+    for must in ("kidney problems", "medications"):
+        if must not in joined:
+            raise doc.error("caveats", f"must mention '{must}'")
+    matching = r.mapping(r.field(top, "matching", ""), "matching")
+
+    def terms(key: str) -> tuple[str, ...]:
+        return r.texts(r.field(matching, key, "matching"), f"matching.{key}")
+
+    entries = _entries(r, r.field(top, "entries", ""))
+    ids = {e.id for e in entries}
+    topics = r.texts(r.field(texts_raw, "fallback_topics", "texts"), "texts.fallback_topics")
+    for i, t in enumerate(topics):
+        if t not in ids:
+            raise doc.error(f"texts.fallback_topics[{i}]", f"unknown entry id '{t}'")
+    ui_raw = r.mapping(r.field(top, "ui", ""), "ui")
+    ui = {k: r.text(r.field(ui_raw, k, "ui"), f"ui.{k}") for k in REQUIRED_UI}
+    ui["help_commands"] = str(ui_raw["help_commands"]).strip()  # keep its line breaks
+    commands_raw = r.mapping(r.field(top, "commands", ""), "commands")
+    commands: dict[str, str] = {}
+    for name, description in commands_raw.items():
+        if not COMMAND_RE.match(name):
+            raise doc.error(f"commands.{name}", "command names are 1-32 of a-z, 0-9 and _")
+        commands[name] = r.text(description, f"commands.{name}", 256)
+    popular = r.texts(r.field(top, "popular", ""), "popular")
+    for i, p in enumerate(popular):
+        if p not in ids:
+            raise doc.error(f"popular[{i}]", f"unknown entry id '{p}'")
+    special: dict[str, str] = {}
+    for key in ("dose_entry", "interaction_entry"):
+        special[key] = r.identifier(r.field(matching, key, "matching"), f"matching.{key}")
+        if special[key] not in ids:
+            raise doc.error(f"matching.{key}", f"unknown entry id '{special[key]}'")
+    return Content(
+        path=doc.path,
+        article=r.text(r.field(top, "article", ""), "article"),
+        caveats=caveats,
+        texts=texts,
+        fallback_topics=topics,
+        smalltalk=_smalltalk(r, r.field(top, "smalltalk", "")),
+        synonyms=_synonyms(r, r.field(top, "synonyms", "")),
+        subject_terms=terms("subject_terms"),
+        other_substances=terms("other_substances"),
+        interaction_cues=terms("interaction_cues"),
+        subject_pronouns=terms("subject_pronouns"),
+        red_flags=terms("red_flags"),
+        stopwords=terms("stopwords"),
+        smalltalk_filler=terms("smalltalk_filler"),
+        dose_entry=special["dose_entry"],
+        interaction_entry=special["interaction_entry"],
+        entries=entries,
+        ui=ui,
+        commands=commands,
+        popular=popular,
+        reminders=_reminder_texts(r, r.field(top, "reminders", "")),
+        tips=_tips(r, r.field(top, "tips", "")),
+    )
+
+
+def resolve_faq_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """`--faq` beats `FAQ_PATH` beats the bundled content/faq.yaml."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("FAQ_PATH")
+    return Path(env) if env else DEFAULT_FAQ_PATH
+
+
+def load_content(path: str | os.PathLike[str] | None = None) -> Content:
+    """Load and validate FAQ content; raises ContentError naming file:line: field."""
+    return parse_content(load_located(resolve_faq_path(path)))

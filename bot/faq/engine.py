@@ -1,0 +1,177 @@
+"""The conversation engine: one message in, one Reply out.
+
+This is the pure core every adapter (Telegram, console, command line) calls.
+It decides, in order of safety: emergency, small talk, another substance,
+kidney/medication questions, amounts, then the fuzzy match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.faq.content import Content, Entry
+from bot.faq.matcher import (
+    ANSWER_THRESHOLD,
+    CLARIFY_MARGIN,
+    MAX_ALTERNATIVES,
+    Matcher,
+    Scored,
+)
+from bot.faq.normalize import Analysis, Normalizer
+from bot.faq.reply import Choice, Kind, Reply
+from bot.faq.safety import DoseMention, SafetyRules, Scope, dose_mention
+
+MAX_RELATED = 3
+
+
+@dataclass(frozen=True)
+class _SmallTalkRule:
+    id: str
+    triggers: tuple[tuple[str, ...], ...]
+    reply: str
+
+
+class Engine:
+    """Stateless and thread-safe after construction; build once per content."""
+
+    def __init__(self, content: Content) -> None:
+        self.content = content
+        self.normalizer = Normalizer(content)
+        self.matcher = Matcher(content, self.normalizer)
+        self.rules = SafetyRules(content, self.normalizer)
+        self._smalltalk = tuple(
+            _SmallTalkRule(
+                s.id,
+                tuple(
+                    sorted(
+                        (t for t in (self.normalizer.phrase(x) for x in s.triggers) if t),
+                        key=len,
+                        reverse=True,
+                    )
+                ),
+                s.reply,
+            )
+            for s in content.smalltalk
+        )
+        trigger_words = {w for rule in self._smalltalk for t in rule.triggers for w in t}
+        filler = {w for f in content.smalltalk_filler for w in self.normalizer.phrase(f)}
+        self._filler = frozenset(filler | trigger_words)
+        self._safety: list[tuple[frozenset[str], Entry]] = []
+        for entry in content.entries:
+            if entry.safety_terms:
+                toks = frozenset(
+                    t for term in entry.safety_terms for t in self.normalizer.analyse(term).tokens
+                )
+                self._safety.append((toks, entry))
+        self._subject_words = frozenset(
+            w
+            for term in (*content.subject_terms, *content.subject_pronouns)
+            for w in self.normalizer.phrase(term)
+        )
+
+    # -- public API -------------------------------------------------------
+
+    def reply(self, text: str) -> Reply:
+        """The reply to one message. Never raises for any string."""
+        analysis = self.normalizer.analyse(text)
+        if self.rules.is_emergency(analysis):
+            return self._simple(Kind.URGENT, self.content.texts["urgent"])
+        small = self._smalltalk_reply(analysis)
+        if small is not None:
+            return small
+        dose = dose_mention(analysis.raw)
+        scope = self.rules.scope(analysis)
+        safety = [e for toks, e in self._safety if toks.intersection(analysis.tokens)]
+        if scope is Scope.OTHER and not (safety and self._refers_to_subject(analysis)):
+            return self._fallback()
+        scored = self.matcher.score(analysis)
+        score_of = {s.entry_id: s.score for s in scored}
+        if safety:
+            best = max(safety, key=lambda e: score_of[e.id])
+            return self._answer(best, score_of[best.id], dose)
+        if scope is Scope.INTERACTION:
+            entry = self.content.entry(self.content.interaction_entry)
+            return self._answer(entry, score_of[entry.id], dose)
+        return self._from_scores(scored, dose)
+
+    def answer_entry(self, entry_id: str) -> Reply:
+        """The answer for a known entry (a button press or /dose); KeyError if unknown."""
+        entry = self.content.entry(entry_id)
+        return self._answer(entry, 100.0, None)
+
+    # -- decisions --------------------------------------------------------
+
+    def _from_scores(self, scored: list[Scored], dose: DoseMention | None) -> Reply:
+        top = scored[0]
+        if dose is not None:
+            entry_id = top.entry_id if self._clear_winner(scored) else self.content.dose_entry
+            score = next(s.score for s in scored if s.entry_id == entry_id)
+            return self._answer(self.content.entry(entry_id), score, dose)
+        if top.score < ANSWER_THRESHOLD:
+            return self._fallback(top.score)
+        if self._clear_winner(scored):
+            return self._answer(self.content.entry(top.entry_id), top.score, None)
+        close = [s for s in scored if top.score - s.score < CLARIFY_MARGIN][:MAX_ALTERNATIVES]
+        return self._clarify(close)
+
+    @staticmethod
+    def _clear_winner(scored: list[Scored]) -> bool:
+        top = scored[0]
+        runner_up = scored[1].score if len(scored) > 1 else 0.0
+        return top.score >= ANSWER_THRESHOLD and top.score - runner_up >= CLARIFY_MARGIN
+
+    def _refers_to_subject(self, analysis: Analysis) -> bool:
+        return any(w in self._subject_words for w in analysis.words)
+
+    def _smalltalk_reply(self, analysis: Analysis) -> Reply | None:
+        words = analysis.words
+        if not words:
+            return None
+        for rule in self._smalltalk:
+            for trigger in rule.triggers:
+                n = len(trigger)
+                if words[:n] == trigger and all(w in self._filler for w in words[n:]):
+                    return self._simple(Kind.SMALLTALK, rule.reply)
+        return None
+
+    # -- reply builders ---------------------------------------------------
+
+    def _base(self, kind: Kind, entry_id: str | None, score: float, body: tuple[str, ...]) -> Reply:
+        return Reply(
+            kind=kind,
+            entry_id=entry_id,
+            score=max(0.0, min(100.0, round(score, 1))),
+            body=body,
+            caveats=self.content.caveats,
+            caveats_heading=self.content.texts["caveats_heading"],
+            related_heading=self.content.texts["related"],
+        )
+
+    def _simple(self, kind: Kind, text: str) -> Reply:
+        return self._base(kind, None, 0.0, (text,))
+
+    def _answer(self, entry: Entry, score: float, dose: DoseMention | None) -> Reply:
+        notes: tuple[str, ...] = ()
+        if dose is not None:
+            notes = (self.content.texts[dose.band.value].replace("{amount}", dose.label),)
+        related = tuple(
+            Choice(r, self.content.entry(r).question) for r in entry.related[:MAX_RELATED]
+        )
+        base = self._base(Kind.ANSWER, entry.id, score, (entry.answer,))
+        return _with(base, title=entry.question, related=related, notes=notes)
+
+    def _clarify(self, close: list[Scored]) -> Reply:
+        choices = tuple(Choice(s.entry_id, self.content.entry(s.entry_id).question) for s in close)
+        base = self._base(Kind.CLARIFY, None, close[0].score, (self.content.texts["clarify"],))
+        return _with(base, choices=choices)
+
+    def _fallback(self, score: float = 0.0) -> Reply:
+        choices = tuple(
+            Choice(t, self.content.entry(t).question) for t in self.content.fallback_topics
+        )
+        base = self._base(Kind.FALLBACK, None, score, (self.content.texts["fallback"],))
+        return _with(base, choices=choices)
+
+
+def _with(reply: Reply, **changes: object) -> Reply:
+    return replace(reply, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,338 @@
+"""The reminder store: reminder, zone and history rows in SQLite.
+
+One row per reminder carries its next due instant in UTC (indexed), so a
+periodic dispatcher asks "what is due now?" instead of holding one
+scheduler job per reminder in memory. A snooze is a second, one-off due
+instant on the same row, so it survives a restart like everything else.
+"""
+
+from __future__ import annotations
+
+import heapq
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.reminders.schedule import Due, due_on, following, next_due
+from bot.storage.db import forget_person, transaction
+
+MAX_REMINDERS_PER_PERSON = 3
+SNOOZE = timedelta(minutes=30)
+MISSED_DAYS_RECORDED = timedelta(days=31)
+
+
+class Status(StrEnum):
+    """What happened to one reminder on one local day."""
+
+    SENT = "sent"  # delivered, no button pressed (yet)
+    TAKEN = "taken"
+    SKIPPED = "skipped"
+    MISSED = "missed"  # the bot could not send it in time
+
+
+@dataclass(frozen=True)
+class Reminder:
+    id: int
+    user_id: int
+    at: time
+    zone: str
+    note: str
+    day: date  # the local day of the next occurrence
+    due_utc: datetime
+    paused: bool
+    snooze_utc: datetime | None = None
+    snooze_day: date | None = None
+
+    def following(self) -> Due:
+        return following(Due(self.day, self.due_utc), self.at, ZoneInfo(self.zone))
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One thing to send: a reminder's daily occurrence, or its snooze."""
+
+    reminder: Reminder
+    day: date
+    due_at: datetime
+    snoozed: bool = False
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    reminder_id: int
+    day: date
+    at: time
+    status: Status
+
+
+class TooManyReminders(Exception):
+    """A fourth reminder for one person."""
+
+
+class DuplicateReminder(Exception):
+    """The person already has a reminder at that time."""
+
+
+class ReminderStore:
+    """Reminder, zone and history rows; every change is one committed transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    # -- reminders ------------------------------------------------------------
+
+    def add(self, user_id: int, at: time, zone: ZoneInfo, note: str, now: datetime) -> Reminder:
+        first = next_due(at, zone, now)
+        with transaction(self.conn):
+            times = [
+                str(row[0])
+                for row in self.conn.execute(
+                    "SELECT at FROM reminders WHERE user_id = ?", (user_id,)
+                )
+            ]
+            if _hhmm(at) in times:
+                raise DuplicateReminder
+            if len(times) >= MAX_REMINDERS_PER_PERSON:
+                raise TooManyReminders
+            cur = self.conn.execute(
+                "INSERT INTO reminders(user_id, at, zone, note, day, due_utc, paused) "
+                "VALUES (?, ?, ?, ?, ?, ?, 0)",
+                (user_id, _hhmm(at), zone.key, note, first.day.isoformat(), _ts(first.at_utc)),
+            )
+        return self.get(int(cur.lastrowid or 0))
+
+    def get(self, reminder_id: int) -> Reminder:
+        row = self.conn.execute(_SELECT + " WHERE id = ?", (reminder_id,)).fetchone()
+        if row is None:
+            raise KeyError(reminder_id)
+        return _row(row)
+
+    def find(self, user_id: int, reminder_id: int) -> Reminder | None:
+        """The person's reminder with that id, or None (gone, or someone else's)."""
+        row = self.conn.execute(
+            _SELECT + " WHERE id = ? AND user_id = ?", (reminder_id, user_id)
+        ).fetchone()
+        return None if row is None else _row(row)
+
+    def of_user(self, user_id: int) -> list[Reminder]:
+        rows = self.conn.execute(_SELECT + " WHERE user_id = ? ORDER BY at", (user_id,))
+        return [_row(r) for r in rows]
+
+    def due(self, now: datetime, limit: int = 1000) -> list[Occurrence]:
+        """Daily occurrences and snoozes due at or before `now`, earliest first (indexed)."""
+        daily = [
+            Occurrence(r, r.day, r.due_utc)
+            for r in map(
+                _row,
+                self.conn.execute(
+                    _SELECT + " WHERE paused = 0 AND due_utc <= ? ORDER BY due_utc, id LIMIT ?",
+                    (_ts(now), limit),
+                ),
+            )
+        ]
+        snoozes = [
+            Occurrence(r, r.snooze_day or r.day, r.snooze_utc or now, snoozed=True)
+            for r in map(
+                _row,
+                self.conn.execute(
+                    # Without the hint SQLite picks reminders_due and scans every row.
+                    _SELECT + " INDEXED BY reminders_snooze WHERE snooze_utc IS NOT NULL "
+                    "AND snooze_utc <= ? AND paused = 0 ORDER BY snooze_utc, id LIMIT ?",
+                    (_ts(now), limit),
+                ),
+            )
+        ]
+        merged = heapq.merge(daily, snoozes, key=lambda o: (o.due_at, o.reminder.id))
+        return list(merged)[:limit]
+
+    def mark_sent(self, occ: Occurrence, now: datetime) -> None:
+        """After a delivery: move on (only if nobody already did) and note the day as sent."""
+        r = occ.reminder
+        with transaction(self.conn):
+            if occ.snoozed:
+                self.conn.execute(
+                    "UPDATE reminders SET snooze_utc = NULL, snooze_day = NULL "
+                    "WHERE id = ? AND snooze_utc = ?",
+                    (r.id, _ts(occ.due_at)),
+                )
+            else:
+                self._advance(r, r.following())
+            self.conn.execute(
+                "INSERT OR IGNORE INTO history(reminder_id, user_id, day, at, status, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (r.id, r.user_id, occ.day.isoformat(), _hhmm(r.at), Status.SENT, _ts(now)),
+            )
+
+    def mark_missed(self, occ: Occurrence, now: datetime) -> None:
+        """Too late to send: skip to the next occurrence after `now`; the day counts as missed."""
+        r = occ.reminder
+        with transaction(self.conn):
+            if occ.snoozed:
+                self._clear_snooze(r.id)
+                return  # the day itself was delivered; only the repeat is dropped
+            nxt = next_due(r.at, ZoneInfo(r.zone), now)
+            self._advance(r, nxt)
+            # Every day it was down for counts as missed (as far back as anyone looks).
+            first = max(occ.day, nxt.day - MISSED_DAYS_RECORDED)
+            for n in range((nxt.day - first).days):
+                self._set_status(r, first + timedelta(days=n), Status.MISSED, now)
+
+    def _advance(self, reminder: Reminder, to: Due) -> None:
+        self.conn.execute(
+            "UPDATE reminders SET day = ?, due_utc = ? WHERE id = ? AND day = ?",
+            (to.day.isoformat(), _ts(to.at_utc), reminder.id, reminder.day.isoformat()),
+        )
+
+    def snooze(self, reminder: Reminder, day: date, now: datetime) -> datetime:
+        """Ask again SNOOZE from now for `day`; returns when."""
+        until = (now + SNOOZE).astimezone(UTC).replace(microsecond=0)
+        self.conn.execute(
+            "UPDATE reminders SET snooze_utc = ?, snooze_day = ? WHERE id = ?",
+            (_ts(until), day.isoformat(), reminder.id),
+        )
+        return until
+
+    def record(self, reminder: Reminder, day: date, status: Status, now: datetime) -> None:
+        """The person pressed Taken or Skip: that settles the day (and any snooze for it)."""
+        with transaction(self.conn):
+            self._set_status(reminder, day, status, now)
+            self.conn.execute(
+                "UPDATE reminders SET snooze_utc = NULL, snooze_day = NULL "
+                "WHERE id = ? AND snooze_day = ?",
+                (reminder.id, day.isoformat()),
+            )
+
+    def _set_status(self, r: Reminder, day: date, status: Status, now: datetime) -> None:
+        self.conn.execute(
+            "INSERT INTO history(reminder_id, user_id, day, at, status, updated) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(reminder_id, day) DO UPDATE SET "
+            "status = excluded.status, updated = excluded.updated",
+            (r.id, r.user_id, day.isoformat(), _hhmm(r.at), status, _ts(now)),
+        )
+
+    def _clear_snooze(self, reminder_id: int) -> None:
+        self.conn.execute(
+            "UPDATE reminders SET snooze_utc = NULL, snooze_day = NULL WHERE id = ?",
+            (reminder_id,),
+        )
+
+    def remove(self, user_id: int, reminder_id: int | None = None) -> int:
+        """Remove one reminder (or all, with None); returns how many went."""
+        if reminder_id is None:
+            cur = self.conn.execute("DELETE FROM reminders WHERE user_id = ?", (user_id,))
+        else:
+            cur = self.conn.execute(
+                "DELETE FROM reminders WHERE user_id = ? AND id = ?", (user_id, reminder_id)
+            )
+        return cur.rowcount
+
+    def set_paused(self, user_id: int, paused: bool) -> None:
+        self.conn.execute(
+            "UPDATE reminders SET paused = ? WHERE user_id = ?", (int(paused), user_id)
+        )
+
+    def resume(self, user_id: int, now: datetime) -> int:
+        """The person is back after blocking the bot: restart from the next occurrence."""
+        paused = [
+            _row(r)
+            for r in self.conn.execute(_SELECT + " WHERE user_id = ? AND paused = 1", (user_id,))
+        ]
+        if not paused:
+            return 0
+        with transaction(self.conn):
+            for r in paused:
+                nxt = _not_before(next_due(r.at, ZoneInfo(r.zone), now), r, ZoneInfo(r.zone))
+                self.conn.execute(
+                    "UPDATE reminders SET paused = 0, day = ?, due_utc = ?, snooze_utc = NULL, "
+                    "snooze_day = NULL WHERE id = ?",
+                    (nxt.day.isoformat(), _ts(nxt.at_utc), r.id),
+                )
+        return len(paused)
+
+    # -- time zones -------------------------------------------------------------
+
+    def zone_of(self, user_id: int) -> str | None:
+        row = self.conn.execute(
+            "SELECT zone FROM profiles WHERE user_id = ?", (user_id,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_zone(self, user_id: int, zone: ZoneInfo, now: datetime) -> int:
+        """Store the zone and move every reminder to it, keeping its local time.
+
+        A day already handled in the old zone is never repeated in the new one.
+        """
+        with transaction(self.conn):
+            self.conn.execute(
+                "INSERT INTO profiles(user_id, zone) VALUES (?, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET zone = excluded.zone",
+                (user_id, zone.key),
+            )
+            mine = self.of_user(user_id)
+            for r in mine:
+                nxt = _not_before(next_due(r.at, zone, now), r, zone)
+                self.conn.execute(
+                    "UPDATE reminders SET zone = ?, day = ?, due_utc = ? WHERE id = ?",
+                    (zone.key, nxt.day.isoformat(), _ts(nxt.at_utc), r.id),
+                )
+        return len(mine)
+
+    # -- history and forgetting -------------------------------------------------
+
+    def history(self, user_id: int, since: date) -> list[HistoryRow]:
+        rows = self.conn.execute(
+            "SELECT reminder_id, day, at, status FROM history "
+            "WHERE user_id = ? AND day >= ? ORDER BY day, at",
+            (user_id, since.isoformat()),
+        )
+        return [
+            HistoryRow(int(rid), date.fromisoformat(d), time.fromisoformat(a), Status(s))
+            for rid, d, a, s in rows
+        ]
+
+    def forget(self, user_id: int) -> None:
+        forget_person(self.conn, user_id)
+
+
+_SELECT = (
+    "SELECT id, user_id, at, zone, note, day, due_utc, paused, snooze_utc, snooze_day "
+    "FROM reminders"
+)
+
+
+def _not_before(candidate: Due, r: Reminder, zone: ZoneInfo) -> Due:
+    """Never go back to a local day the reminder has already moved past."""
+    if candidate.day >= r.day:
+        return candidate
+    return Due(r.day, due_on(r.day, r.at, zone))
+
+
+def _hhmm(at: time) -> str:
+    return at.strftime("%H:%M")
+
+
+def _ts(moment: datetime) -> str:
+    """UTC instants as sortable ISO text, so the index orders them correctly."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _utc(text: object) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
+
+
+def _row(row: tuple[object, ...]) -> Reminder:
+    rid, user_id, at, zone, note, day, due_utc, paused, snooze_utc, snooze_day = row
+    return Reminder(
+        id=int(str(rid)),
+        user_id=int(str(user_id)),
+        at=time.fromisoformat(str(at)),
+        zone=str(zone),
+        note=str(note),
+        day=date.fromisoformat(str(day)),
+        due_utc=datetime.fromisoformat(str(due_utc)).replace(tzinfo=UTC),
+        paused=bool(paused),
+        snooze_utc=_utc(snooze_utc),
+        snooze_day=None if snooze_day is None else date.fromisoformat(str(snooze_day)),
+    )

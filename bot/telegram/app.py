@@ -1,0 +1,227 @@
+"""Composition root: builds the Telegram Application and runs it.
+
+Everything is wired here and only here: settings, content, storage, the
+rate limiter, handlers and the error handler. `make run` and the end-to-end
+tests both come through `run_bot`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import re
+import sys
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from telegram import Bot, BotCommand, Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.clock import Clock, ClockFileError, file_clock, system_clock
+from bot.config import Settings
+from bot.faq.engine import Engine
+from bot.logs import redact, setup_logging
+from bot.reminders.conversation import COMMANDS as REMINDER_COMMANDS
+from bot.reminders.conversation import ReminderConversation
+from bot.reminders.delivery import Dispatcher
+from bot.reminders.store import ReminderStore
+from bot.storage.db import open_database
+from bot.storage.stats import StatsStore
+from bot.telegram import faq_handlers as h
+from bot.telegram.errors import on_error
+from bot.telegram.flood import FloodGate
+from bot.telegram.processor import PerChatProcessor
+from bot.telegram.reminder_handlers import reminder_command, reminder_sender, welcome_back
+from bot.telegram.request import AiohttpRequest
+from bot.telegram.services import Services
+
+log = logging.getLogger(__name__)
+TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+WEBHOOK_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Telegram allows about 30 messages/s. Pacing at 29 leaves room for network
+# jitter: at exactly 30/s, measured at the server, a 1 s window sometimes held 31.
+SEND_RATE_PER_SECOND = 29
+# 8 connections carry far more than Telegram's 30 messages/s even at 100 ms
+# per request; a bigger pool only costs memory and bookkeeping.
+CONNECTION_POOL_SIZE = 8
+MAX_CONCURRENT_UPDATES = 64
+
+
+def check_settings(settings: Settings) -> str | None:
+    """A one-line problem with the Telegram settings, or None."""
+    if not settings.token or not TOKEN_SHAPE.match(settings.token):
+        return (
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters); "
+            "copy it again from @BotFather"
+        )
+    if settings.webhook_url and not WEBHOOK_SECRET_SHAPE.match(settings.webhook_secret or ""):
+        return "WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+    return None
+
+
+async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Start-up work once the bot is connected: publish the command menu."""
+    svc: Services = app.bot_data["services"]
+    commands = [BotCommand(c, d) for c, d in svc.engine.content.commands.items()]
+    await app.bot.set_my_commands(commands)
+    # Everything built so far (content, indexes, PTB) lives as long as the
+    # process: keep it out of the cyclic collector so a full collection does
+    # not pause every conversation.
+    gc.collect()
+    gc.freeze()
+    log.info("Bot @%s is up with %d FAQ entries", app.bot.username, len(svc.engine.content.entries))
+
+
+async def post_stop(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Updates are done: let reminder sends in flight finish and be recorded."""
+    dispatcher: Dispatcher = app.bot_data["dispatcher"]
+    await dispatcher.close()
+
+
+async def kick_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The periodic JobQueue trigger; the dispatcher drains in its own task."""
+    dispatcher: Dispatcher = context.bot_data["dispatcher"]
+    dispatcher.kick()
+
+
+def build_application(
+    settings: Settings, engine: Engine, store: StatsStore, clock: Clock = system_clock
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The whole Telegram bot, wired; nothing is sent until it runs."""
+    assert settings.token, "check_settings() first"
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .concurrent_updates(PerChatProcessor(MAX_CONCURRENT_UPDATES))
+        .request(AiohttpRequest(CONNECTION_POOL_SIZE, settings.http_timeout_seconds))
+        .get_updates_request(AiohttpRequest(1, settings.http_timeout_seconds))
+        .post_init(post_init)
+        .post_stop(post_stop)
+    )
+    if settings.api_base_url:
+        base = settings.api_base_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot", 1))
+    if settings.send_rate_limit:
+        builder = builder.rate_limiter(
+            AIORateLimiter(  # type: ignore[arg-type]
+                # A bucket of one, refilled SEND_RATE_PER_SECOND times a second: no bursts.
+                overall_max_rate=1,
+                overall_time_period=1 / SEND_RATE_PER_SECOND,
+                group_max_rate=20,
+                group_time_period=60,
+                max_retries=3,
+            )
+        )
+    app = builder.build()
+    reminders = ReminderStore(store.conn)
+    desk = ReminderConversation(engine.content, reminders, ZoneInfo(settings.default_timezone))
+    app.bot_data["services"] = Services(
+        engine=engine,
+        store=store,
+        settings=settings,
+        flood=FloodGate(settings.rate_limit_per_minute),
+        reminders=desk,
+        clock=clock,
+    )
+    app.bot_data["dispatcher"] = Dispatcher(
+        reminders,
+        reminder_sender(app.bot, desk),
+        timedelta(minutes=settings.reminder_grace_minutes),
+        clock,
+    )
+    assert app.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+    app.job_queue.run_repeating(
+        kick_reminders, interval=settings.reminder_tick_seconds, first=0.1, name="reminders"
+    )
+    app.add_handler(TypeHandler(Update, welcome_back), group=-2)
+    app.add_handler(TypeHandler(Update, h.flood_guard), group=-1)
+    app.add_handler(CommandHandler("start", h.start))
+    app.add_handler(CommandHandler("help", h.help_command))
+    app.add_handler(CommandHandler("topics", h.topics))
+    app.add_handler(CommandHandler("dose", h.dose))
+    app.add_handler(CommandHandler("stats", h.stats))
+    app.add_handler(CommandHandler(list(REMINDER_COMMANDS), reminder_command))
+    app.add_handler(CallbackQueryHandler(h.button))
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGES & filters.TEXT & ~filters.COMMAND, h.text_message
+        )
+    )
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL, h.not_text
+        )
+    )
+    app.add_error_handler(on_error)
+    return app
+
+
+async def verify_token(settings: Settings) -> str | None:
+    """Ask the Bot API who we are once, so a bad token is one clear line, not a retry loop."""
+    assert settings.token
+    kwargs: dict[str, Any] = {}
+    if settings.api_base_url:
+        kwargs["base_url"] = settings.api_base_url.rstrip("/")
+    try:
+        async with Bot(settings.token, **kwargs) as bot:
+            await bot.get_me()
+    except InvalidToken:
+        return (
+            "Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped); "
+            "get a new one from @BotFather"
+        )
+    except TelegramError as exc:
+        return f"cannot reach the Telegram Bot API: {redact(str(exc), (settings.token,))}"
+    return None
+
+
+def run_bot(settings: Settings, engine: Engine) -> int:
+    """Run until SIGINT/SIGTERM; a clear one-line error and non-zero exit on bad setup."""
+    setup_logging(settings.log_level, secrets=(settings.token or "",))
+    problem = check_settings(settings)
+    if problem:
+        sys.stderr.write(f"error: {problem}\n")
+        return 2
+    try:
+        clock = file_clock(settings.clock_file) if settings.clock_file else system_clock
+    except ClockFileError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    problem = asyncio.run(verify_token(settings))
+    if problem:
+        sys.stderr.write(f"error: {problem}\n")
+        return 1
+    store = StatsStore(open_database(settings.database_path), clock=clock)
+    app = build_application(settings, engine, store, clock)
+    try:
+        if settings.webhook_url:
+            app.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(settings.webhook_url).path.strip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except TelegramError as exc:
+        sys.stderr.write(f"error: Telegram Bot API: {redact(str(exc), (settings.token or '',))}\n")
+        return 1
+    finally:
+        store.conn.close()
+    return 0

@@ -1,0 +1,196 @@
+"""The FAQ file: required entries, article sections, and validation errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.faq.content import Content, ContentError, load_content
+from tests.conftest import ROOT
+
+REQUIRED_IDS = [
+    "what-is-magnesium-glycinate",
+    "bioavailability",
+    "role-of-magnesium",
+    "causes-of-muscle-spasms",
+    "how-it-helps",
+    "muscle-relaxation",
+    "nerve-function",
+    "stress-and-anxiety",
+    "sleep",
+    "dosage",
+    "start-slowly",
+    "take-with-food",
+    "hydration",
+    "side-effects",
+    "safety",
+    "kidney-problems",
+    "medications",
+    "deficiency",
+    "consult-professional",
+    "effectiveness",
+]
+ARTICLE = (ROOT / "content" / "source-article.txt").read_text(encoding="utf-8")
+ARTICLE_HEADINGS = [
+    "What is Magnesium Glycinate?",
+    "How Does Magnesium Glycinate Help with Muscle Spasms?",
+    "How to Use Magnesium Glycinate for Muscle Spasms",
+    "Tips for Incorporating Magnesium Glycinate",
+    "Potential Side Effects and Considerations",
+    "Conclusion",
+    "Introduction",
+]
+
+
+def test_every_required_entry_exists(content: Content) -> None:
+    ids = [e.id for e in content.entries]
+    for required in REQUIRED_IDS:
+        assert required in ids
+
+
+def test_every_entry_names_an_article_section(content: Content) -> None:
+    for entry in content.entries:
+        assert any(h in entry.section for h in ARTICLE_HEADINGS), entry.id
+
+
+def test_entries_have_many_phrasings_and_valid_related(content: Content) -> None:
+    for entry in content.entries:
+        assert len(entry.phrasings) >= 12, entry.id
+        assert entry.related, entry.id
+
+
+def _shingles(text: str, n: int = 7) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def test_answers_are_not_pasted_from_the_article(content: Content) -> None:
+    article = _shingles(ARTICLE)
+    for entry in content.entries:
+        copied = _shingles(entry.answer) & article
+        assert not copied, f"{entry.id} copies the article: {copied}"
+    for text in [t.text for t in content.tips] + list(content.reminders.values()):
+        assert not _shingles(text) & article, f"copies the article: {text}"
+
+
+def test_facts_from_the_article_are_in_the_answers(content: Content) -> None:
+    answer = {e.id: e.answer.lower() for e in content.entries}
+    assert "glycine" in answer["what-is-magnesium-glycinate"]
+    assert "amino acid" in answer["what-is-magnesium-glycinate"]
+    assert "200-400 mg" in answer["dosage"]
+    for word in ("diarrhea", "nausea", "stomach cramps"):
+        assert word in answer["side-effects"]
+    for word in ("dehydration", "electrolytes", "magnesium"):
+        assert word in answer["causes-of-muscle-spasms"]
+    assert "healthcare provider" in answer["kidney-problems"]
+    assert "healthcare provider" in answer["medications"]
+
+
+GOOD = (ROOT / "content" / "faq.yaml").read_text(encoding="utf-8")
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "faq.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def _error(path: Path) -> ContentError:
+    with pytest.raises(ContentError) as info:
+        load_content(path)
+    return info.value
+
+
+def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
+    text = GOOD.replace("version: 1", "version: [1", 1)
+    err = _error(_write(tmp_path, text))
+    assert str(tmp_path / "faq.yaml") in str(err)
+    assert "invalid YAML" in str(err)
+    assert err.line > 1
+
+
+def test_missing_answer_names_line_and_field(tmp_path: Path) -> None:
+    needle = "    answer: >-\n      Magnesium glycinate is a supplement"
+    text = GOOD.replace(needle, "    answr: >-\n      Magnesium glycinate is a supplement", 1)
+    err = _error(_write(tmp_path, text))
+    assert err.field_name == "entries[0]"
+    assert "missing required field 'answer'" in str(err)
+    assert err.line == _line_of(GOOD, "  - id: what-is-magnesium-glycinate")
+
+
+def test_empty_answer_is_rejected(tmp_path: Path) -> None:
+    start = GOOD.index("    answer: >-\n      Yes. The article describes")
+    end = GOOD.index("    keywords:", start)
+    text = GOOD[:start] + '    answer: "   "\n' + GOOD[end:]
+    err = _error(_write(tmp_path, text))
+    assert err.field_name == "entries[1].answer"
+    assert "must not be empty" in str(err)
+    assert err.line == _line_of(text, '    answer: "   "')
+
+
+def test_duplicate_id_is_rejected(tmp_path: Path) -> None:
+    text = GOOD.replace("  - id: bioavailability", "  - id: what-is-magnesium-glycinate", 1)
+    err = _error(_write(tmp_path, text))
+    assert err.field_name == "entries[1].id"
+    assert "duplicate id" in str(err)
+
+
+def test_dangling_related_id_is_rejected(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "related: [bioavailability, role-of-magnesium, how-it-helps]",
+        "related: [bioavailability, no-such-entry, how-it-helps]",
+        1,
+    )
+    err = _error(_write(tmp_path, text))
+    assert err.field_name == "entries[0].related[1]"
+    assert "unknown entry id 'no-such-entry'" in str(err)
+    assert err.line == _line_of(text, "no-such-entry")
+
+
+def test_caveats_must_mention_kidneys_and_medications(tmp_path: Path) -> None:
+    text = GOOD.replace("If you have kidney problems or take any medications", "Be careful", 1)
+    err = _error(_write(tmp_path, text))
+    assert err.field_name == "caveats"
+
+
+def test_reminder_texts_use_exactly_their_placeholders(tmp_path: Path) -> None:
+    needle = 'set: "Daily reminder set for {time} ({zone}). Next: {next}."'
+    text = GOOD.replace(needle, 'set: "Daily reminder set for {time}. Next: {nxt}."', 1)
+    err = _error(_write(tmp_path, text))
+    assert err.field_name == "reminders.set"
+    assert "{next}, {time}, {zone}" in str(err)
+    assert err.line == _line_of(text, "Daily reminder set for {time}. Next")
+
+
+def test_reminder_caveat_and_tips_are_checked(tmp_path: Path) -> None:
+    text = GOOD.replace("If you have kidney problems or take medications, check", "Check", 1)
+    assert _error(_write(tmp_path, text)).field_name == "reminders.caveat"
+    needle = '  - section: "Potential Side Effects and Considerations"\n    text: "Notice'
+    text = GOOD.replace(needle, '  - text: "Notice', 1)
+    err = _error(_write(tmp_path, text))
+    assert err.field_name == "tips[3]" and "missing required field 'section'" in str(err)
+
+
+def test_tips_name_an_article_section(content: Content) -> None:
+    assert len(content.tips) >= 3
+    for tip in content.tips:
+        assert any(h in tip.section for h in ARTICLE_HEADINGS), tip.text
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    err = _error(tmp_path / "nope.yaml")
+    assert "cannot read file" in str(err)
+
+
+def test_faq_path_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path, GOOD.replace("- what is magnesium glycinate\n", "- zzz unique\n", 1))
+    monkeypatch.setenv("FAQ_PATH", str(path))
+    content = load_content()
+    assert content.path == str(path)
+    assert "zzz unique" in content.entry("what-is-magnesium-glycinate").phrasings

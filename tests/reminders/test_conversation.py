@@ -1,0 +1,228 @@
+"""The reminder conversation, Telegram-free: what a person types and what they read."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.faq.content import Content
+from bot.reminders.conversation import Answer, ReminderConversation
+from bot.reminders.store import HistoryRow, ReminderStore, Status
+from bot.reminders.streak import streak
+from bot.storage.db import open_database
+from bot.storage.stats import StatsStore
+
+ANN = 1
+NOW = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)  # 13:00 in Berlin, a Friday
+
+
+@pytest.fixture
+def desk(content: Content, tmp_path: Path) -> ReminderConversation:
+    conn = open_database(tmp_path / "db.sqlite3")
+    return ReminderConversation(content, ReminderStore(conn), ZoneInfo("UTC"))
+
+
+def say(desk: ReminderConversation, line: str, user: int = ANN, now: datetime = NOW) -> str:
+    name, _, args = line.lstrip("/").partition(" ")
+    return desk.command(name, user, args, now).text
+
+
+def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+
+
+def all_actions(answer: Answer) -> list[str]:
+    return [b.action for row in answer.buttons for b in row]
+
+
+def test_remind_confirms_time_zone_and_next(desk: ReminderConversation) -> None:
+    assert "Europe/Berlin" in say(desk, "/timezone berlin")
+    text = say(desk, "/remind 21:30")
+    assert "Next: today at 21:30 Europe/Berlin" in text
+    assert "/timezone" not in text  # they chose a zone, no nagging
+    text = say(desk, "/remind 8am with breakfast")
+    assert "Next: tomorrow at 08:00 Europe/Berlin" in text
+    assert "with breakfast" in text
+    listing = say(desk, "/reminders")
+    assert listing.index("08:00") < listing.index("21:30")
+    assert "with breakfast" in listing
+
+
+@pytest.mark.parametrize("typed", ["21:30", "9:30pm", "9:30 pm", "21.30", "0930"])
+def test_time_formats(desk: ReminderConversation, typed: str) -> None:
+    text = say(desk, f"/remind {typed}")
+    assert "Daily reminder set for" in text
+
+
+def test_default_zone_is_explained(desk: ReminderConversation) -> None:
+    text = say(desk, "/remind 21:30")
+    assert "UTC" in text and "/timezone Berlin" in text
+    assert "I use UTC" in say(desk, "/timezone")
+
+
+@pytest.mark.parametrize(
+    ("setup", "line", "expect"),
+    [
+        ([], "/remind 25:00", "21:30"),
+        ([], "/remind soon", "21:30"),
+        ([], "/remind", "/remind 21:30"),
+        ([], "/remind 8:00 " + "x" * 120, "/remind 08:00 with breakfast"),
+        ([], "/timezone Mars/Phobos", "/timezone Berlin"),
+        (["/remind 8:00", "/remind 13:00", "/remind 21:30"], "/remind 22:00", "/unremind"),
+        (["/remind 21:30"], "/remind 9:30pm", "/remind 08:00"),
+        (["/remind 21:30"], "/unremind 9", "/unremind all"),
+        (["/remind 21:30"], "/unremind tuesday", "/unremind all"),
+        ([], "/unremind 21:30", "/remind 21:30"),
+        ([], "/stop", "/remind 21:30"),
+    ],
+)
+def test_bad_input_is_explained_and_changes_nothing(
+    desk: ReminderConversation, setup: list[str], line: str, expect: str
+) -> None:
+    for step in setup:
+        assert "set for" in say(desk, step)
+    before = snapshot(desk.store.conn)
+    text = say(desk, line)
+    assert expect in text, text
+    assert snapshot(desk.store.conn) == before
+
+
+def test_fourth_reminder_and_unknown_unremind_say_why(desk: ReminderConversation) -> None:
+    for t in ("8:00", "13:00", "21:30"):
+        say(desk, f"/remind {t}")
+    assert "3 reminders" in say(desk, "/remind 22:00")
+    text = say(desk, "/unremind 9")
+    assert "no reminder at 09:00" in text and "08:00, 13:00, 21:30" in text
+
+
+def test_changing_zone_keeps_local_time_and_never_repeats_a_day(desk: ReminderConversation) -> None:
+    say(desk, "/timezone Europe/Berlin")
+    say(desk, "/remind 21:30")
+    r = desk.store.of_user(ANN)[0]
+    sent_at = datetime(2026, 3, 27, 20, 30, tzinfo=UTC)
+    (occ,) = desk.store.due(sent_at)
+    desk.store.mark_sent(occ, sent_at)
+    # Five minutes later they fly to New York, where it is still 16:35 on the same day.
+    later = sent_at + timedelta(minutes=5)
+    assert "1" in say(desk, "/timezone new york", now=later)
+    moved = desk.store.get(r.id)
+    assert moved.zone == "America/New_York"
+    assert moved.day == date(2026, 3, 28)  # not 27 March again
+    assert moved.due_utc.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M") == "21:30"
+    assert "next: tomorrow at 21:30 America/New_York" in say(desk, "/reminders", now=later)
+
+
+def test_unremind_with_buttons_all_and_stop(desk: ReminderConversation) -> None:
+    say(desk, "/remind 8:00 breakfast")
+    say(desk, "/remind 21:30")
+    pick = desk.command("unremind", ANN, "", NOW)
+    actions = all_actions(pick)
+    assert len(actions) == 3 and actions[-1] == "u:all"
+    assert all(len(a.encode()) <= 64 for a in actions)
+    removed = desk.press(ANN, actions[0], NOW)
+    assert removed is not None and "08:00" in removed.text
+    gone = desk.press(ANN, actions[0], NOW)
+    assert gone is not None and gone.toast and not gone.text
+    assert "21:30" in say(desk, "/unremind 21:30")
+    say(desk, "/remind 7:00")
+    assert "(1)" in say(desk, "/stop")
+    assert "no reminders" in say(desk, "/reminders")
+
+
+def test_someone_elses_button_does_nothing(desk: ReminderConversation) -> None:
+    say(desk, "/remind 21:30")
+    r = desk.store.of_user(ANN)[0]
+    before = snapshot(desk.store.conn)
+    for action in (f"u:{r.id}", f"k:{r.id}:20260327:t", f"k:{r.id}:20260327:z"):
+        answer = desk.press(2, action, NOW)
+        assert answer is not None and answer.toast and not answer.text
+    assert desk.press(ANN, "k:1:2026-03-27:t", NOW) is None
+    assert desk.press(ANN, "u:one", NOW) is None
+    assert snapshot(desk.store.conn) == before
+
+
+def test_reminder_message_buttons_and_presses(desk: ReminderConversation) -> None:
+    say(desk, "/timezone Berlin")
+    say(desk, "/remind 21:30 with dinner")
+    due = datetime(2026, 3, 27, 20, 30, tzinfo=UTC)
+    (occ,) = desk.store.due(due)
+    message = desk.message(occ, late=False)
+    lines = message.text.splitlines()
+    assert "magnesium glycinate" in lines[0] and "21:30" in lines[0]
+    assert "with dinner" in message.text and "Tip:" in message.text
+    assert "kidney problems" in lines[-1] and "medications" in lines[-1]
+    actions = all_actions(message)
+    assert [a[-1] for a in actions] == ["t", "z", "s"]
+    late = desk.message(occ, late=True).text
+    assert "late" in late and "21:30" in late
+    desk.store.mark_sent(occ, due)
+    snoozed = desk.press(ANN, actions[1], due)
+    assert snoozed is not None and "22:00" in snoozed.text and not snoozed.buttons
+    taken = desk.press(ANN, actions[0], due + timedelta(minutes=3))
+    assert taken is not None and "taken for today" in taken.text
+    assert desk.store.get(occ.reminder.id).snooze_utc is None  # Taken cancels the snooze
+
+
+def test_history_and_streak(desk: ReminderConversation) -> None:
+    say(desk, "/timezone Berlin")
+    assert "No reminder history" in say(desk, "/history")
+    say(desk, "/remind 21:30")
+    rid = desk.store.of_user(ANN)[0].id
+    r = desk.store.get(rid)
+    start = date(2026, 3, 20)
+    plan = [Status.TAKEN, Status.SKIPPED, Status.TAKEN, Status.TAKEN, Status.MISSED]
+    plan += [Status.TAKEN, Status.TAKEN, Status.SENT]
+    for n, status in enumerate(plan):
+        desk.store.record(r, start + timedelta(days=n), status, NOW)
+    text = say(desk, "/history", now=datetime(2026, 3, 27, 22, 0, tzinfo=UTC))
+    lines = text.splitlines()
+    assert len(lines) == 1 + 14 + 1
+    assert lines[1] == "Fri 27 Mar: sent, not marked yet"
+    assert lines[2] == "Thu 26 Mar: taken"
+    assert lines[4] == "Tue 24 Mar: missed"
+    assert lines[7] == "Sat 21 Mar: skipped"
+    assert lines[9] == "Thu 19 Mar: -"
+    assert lines[-1].startswith("Current streak: 2 day")
+
+
+def test_streak_counts_today_only_once_taken() -> None:
+    def rows(*days: int) -> list[HistoryRow]:
+        return [
+            HistoryRow(1, date(2026, 3, d), datetime(2026, 1, 1).time(), Status.TAKEN) for d in days
+        ]
+
+    today = date(2026, 3, 27)
+    assert streak(rows(25, 26), today) == 2
+    assert streak(rows(25, 26, 27), today) == 3
+    assert streak(rows(24, 25), today) == 0
+    assert streak([], today) == 0
+
+
+def test_forget_deletes_everything_after_confirming(
+    desk: ReminderConversation, content: Content, tmp_path: Path
+) -> None:
+    store = StatsStore(desk.store.conn, clock=lambda: NOW)
+    store.seen_user(ANN)
+    store.record_feedback(ANN, "dosage", True)
+    store.record_feedback(2, "dosage", True)
+    say(desk, "/timezone Berlin")
+    say(desk, "/remind 21:30")
+    r = desk.store.of_user(ANN)[0]
+    desk.store.record(r, date(2026, 3, 26), Status.TAKEN, NOW)
+    prompt = desk.command("forget", ANN, "", NOW)
+    assert "Are you sure" in prompt.text
+    kept = desk.press(ANN, "x:n", NOW)
+    assert kept is not None and "nothing was deleted" in kept.text.lower()
+    assert desk.store.of_user(ANN)
+    done = desk.press(ANN, all_actions(prompt)[0], NOW)
+    assert done is not None and "deleted everything" in done.text
+    conn = desk.store.conn
+    for table in ("users", "feedback", "reminders", "profiles", "history"):
+        n = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (ANN,)).fetchone()[0]
+        assert n == 0, table
+    assert store.stats().feedback[0].helpful == 1  # someone else's vote stays
