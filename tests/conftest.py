@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +20,14 @@ from tests.harness import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def write_faq(folder: Path, text: str) -> Path:
+    """A FAQ file in `folder` with the source article beside it, as content/ has it."""
+    path = folder / "faq.yaml"
+    path.write_text(text, encoding="utf-8")
+    shutil.copy(ROOT / "content" / "source-article.txt", folder / "source-article.txt")
+    return path
 
 
 def run_cli(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT, write_faq
 from tests.conftest import run_cli as run
 
 
@@ -66,8 +66,7 @@ def test_check_passes_on_the_real_content() -> None:
 def test_check_reports_phrasings_that_reach_another_entry(tmp_path: Path) -> None:
     text = (ROOT / "content" / "faq.yaml").read_text(encoding="utf-8")
     bad = text.replace("      - what is glycine\n", "      - any side effects\n", 1)
-    path = tmp_path / "faq.yaml"
-    path.write_text(bad, encoding="utf-8")
+    path = write_faq(tmp_path, bad)
     result = run("--faq", str(path), "check")
     assert result.returncode == 1
     line = bad[: bad.index("      - any side effects\n")].count("\n") + 1

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.faq.article import Article, load_article
 from bot.faq.yamlsource import ContentError, Located, load_located
 
 DEFAULT_FAQ_PATH = Path(__file__).resolve().parents[2] / "content" / "faq.yaml"
@@ -64,6 +65,7 @@ class Content:
 
     path: str
     article: str
+    source: Article | None
     caveats: tuple[str, ...]
     texts: dict[str, str]
     fallback_topics: tuple[str, ...]
@@ -349,6 +351,26 @@ def _tips(r: _Reader, raw: Any) -> tuple[Tip, ...]:
     )
 
 
+def _source(r: _Reader, raw: Any) -> Article | None:
+    """The article named by `article_file` (relative to the FAQ file), or None."""
+    if raw is None:
+        return None
+    name = r.text(raw, "article_file")
+    path = Path(r.doc.path).parent / name
+    try:
+        return load_article(path)
+    except OSError as exc:
+        raise r.doc.error("article_file", f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise r.doc.error("article_file", f"{path} is not valid UTF-8") from None
+
+
+def _check_section(r: _Reader, source: Article, section: str, where: str) -> None:
+    problem = source.section_problem(section)
+    if problem:
+        raise r.doc.error(where, problem)
+
+
 def parse_content(doc: Located) -> Content:
     """Validate a located YAML document and build Content, or raise ContentError."""
     r = _Reader(doc)
@@ -392,9 +414,18 @@ def parse_content(doc: Located) -> Content:
         special[key] = r.identifier(r.field(matching, key, "matching"), f"matching.{key}")
         if special[key] not in ids:
             raise doc.error(f"matching.{key}", f"unknown entry id '{special[key]}'")
+    source = _source(r, top.get("article_file"))
+    if source is not None:
+        for i, e in enumerate(entries):
+            _check_section(r, source, e.section, f"entries[{i}].section")
+    tips = _tips(r, r.field(top, "tips", ""))
+    if source is not None:
+        for i, tip in enumerate(tips):
+            _check_section(r, source, tip.section, f"tips[{i}].section")
     return Content(
         path=doc.path,
         article=r.text(r.field(top, "article", ""), "article"),
+        source=source,
         caveats=caveats,
         texts=texts,
         fallback_topics=topics,
@@ -414,7 +445,7 @@ def parse_content(doc: Located) -> Content:
         commands=commands,
         popular=popular,
         reminders=_reminder_texts(r, r.field(top, "reminders", "")),
-        tips=_tips(r, r.field(top, "tips", "")),
+        tips=tips,
     )
 
 

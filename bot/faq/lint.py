@@ -27,10 +27,21 @@ class LintIssue:
 
 
 def lint(content: Content, engine: Engine | None = None) -> list[LintIssue]:
-    """Every phrasing that does not get its own entry's answer; empty when clean."""
+    """Phrasings that miss their entry, and answers pasted from the article; empty when clean."""
     engine = engine or Engine(content)
     doc = load_located(Path(content.path))
     issues: list[LintIssue] = []
+    if content.source is not None:
+        for i, entry in enumerate(content.entries):
+            for run in content.source.pasted(entry.answer):
+                where = f"entries[{i}].answer"
+                issues.append(
+                    LintIssue(
+                        content.path,
+                        doc.line(where),
+                        f"{where} of '{entry.id}' copies the article word for word: '{run}'",
+                    )
+                )
     for i, entry in enumerate(content.entries):
         reached = False
         for j, phrasing in enumerate((entry.question, *entry.phrasings)):

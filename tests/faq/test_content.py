@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.faq.content import Content, ContentError, load_content
-from tests.conftest import ROOT
+from tests.conftest import ROOT, write_faq
 
 REQUIRED_IDS = [
     "what-is-magnesium-glycinate",
@@ -92,9 +92,7 @@ GOOD = (ROOT / "content" / "faq.yaml").read_text(encoding="utf-8")
 
 
 def _write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "faq.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_faq(tmp_path, text)
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -194,3 +192,34 @@ def test_faq_path_environment_variable(tmp_path: Path, monkeypatch: pytest.Monke
     content = load_content()
     assert content.path == str(path)
     assert "zzz unique" in content.entry("what-is-magnesium-glycinate").phrasings
+
+
+def test_sections_must_name_a_heading_of_the_article(tmp_path: Path) -> None:
+    text = GOOD.replace('section: "What is Magnesium Glycinate?"', 'section: "What Is It?"', 1)
+    err = _error(_write(tmp_path, text))
+    assert err.field_name == "entries[0].section"
+    assert "'What Is It?' is not a heading" in str(err)
+    assert err.line == _line_of(text, 'section: "What Is It?"')
+    sub = GOOD.replace("(1. Muscle Relaxation)", "(7. Muscle Magic)", 1)
+    assert "'7. Muscle Magic' does not appear" in str(_error(_write(tmp_path, sub)))
+
+
+def test_a_missing_article_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "faq.yaml"
+    path.write_text(GOOD, encoding="utf-8")  # without the article beside it
+    err = _error(path)
+    assert err.field_name == "article_file"
+    assert "cannot read" in str(err) and "source-article.txt" in str(err)
+
+
+def test_check_reports_an_answer_pasted_from_the_article(tmp_path: Path) -> None:
+    from bot.faq.lint import lint
+
+    pasted = "Magnesium plays a crucial role in numerous bodily functions, including muscle"
+    text = GOOD.replace(
+        "    answer: >-\n      Magnesium glycinate is a supplement",
+        f"    answer: >-\n      {pasted}. Magnesium glycinate is a supplement",
+        1,
+    )
+    issues = [str(i) for i in lint(load_content(_write(tmp_path, text)))]
+    assert any("entries[0].answer" in i and "copies the article" in i for i in issues), issues
