@@ -266,7 +266,12 @@ def _burst_calls(tg: FakeTelegram, burst: int) -> list[Call]:
 
 def main() -> None:
     burst = 1_000 if os.environ.get("BENCH_QUICK") else SAME_MINUTE
-    workdir = Path(tempfile.mkdtemp(prefix="magbot-bench-reminders-"))
+    with tempfile.TemporaryDirectory(prefix="magbot-bench-reminders-") as workdir:
+        run_all(Path(workdir), burst)
+
+
+def run_all(workdir: Path, burst: int) -> None:
+    """Every measurement; the databases, clocks and logs live in `workdir`."""
     db = workdir / "reminders.sqlite3"
     began = time.perf_counter()
     build_database(db, STORED, burst)

@@ -25,8 +25,15 @@ def run_case(
     label: str, users: int, per_user: int, limiter: bool, rate: float | None = None
 ) -> list[str]:
     """`rate` None: everything at once (capacity); else updates pushed at that pace."""
+    with tempfile.TemporaryDirectory(prefix="magbot-bench-") as workdir:
+        return measure(Path(workdir), label, users, per_user, limiter, rate)
+
+
+def measure(
+    workdir: Path, label: str, users: int, per_user: int, limiter: bool, rate: float | None
+) -> list[str]:
+    """One case, the bot's database and log in `workdir`."""
     tg = FakeTelegram(TOKEN).start()
-    workdir = Path(tempfile.mkdtemp(prefix="magbot-bench-"))
     env = {"SEND_RATE_LIMIT": "on" if limiter else "off", "LOG_LEVEL": "WARNING"}
     bot = BotProcess(tg, workdir, env).start()
     try:

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|ask|chat|check|eval`.
+"""Command line: `python -m bot run|ask|chat|check|eval|unanswered`.
 
 A thin adapter over the engine: it parses arguments, turns content and
 settings errors into one clear line and a non-zero exit, and prints.
@@ -17,6 +17,7 @@ from bot.config import Settings, SettingsError, load_settings
 from bot.faq.content import ContentError, load_content
 from bot.faq.engine import Engine
 from bot.faq.reply import Reply
+from bot.storage.db import DatabaseError
 
 NO_TOKEN_MESSAGE = """\
 No TELEGRAM_BOT_TOKEN is set, so the bot cannot connect to Telegram.
@@ -34,6 +35,7 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         "score": reply.score,
         "alternatives": list(reply.alternatives),
         "related": list(reply.related_ids),
+        "triage": reply.triage,
         "text": reply.text,
     }
 
@@ -82,6 +84,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from bot.faq.evaluate import evaluate
 
     result = evaluate(_engine(args, settings), Path(args.file))
+    if result.in_scope + result.out_of_scope == 0:
+        raise ContentError(
+            args.file,
+            1,
+            "<document>",
+            "no labelled questions (in_scope and out_of_scope are both empty)",
+        )
     out.write(result.report() + "\n")
     return 0
 
@@ -89,16 +98,23 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def cmd_unanswered(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from datetime import UTC, datetime
 
-    from bot.storage.db import open_database
+    from bot.storage.db import open_database, schema_version
     from bot.storage.stats import StatsStore, format_unanswered
 
     path = Path(settings.database_path)
     if not path.exists():
         out.write(f"No database at {path} yet: nobody has asked anything.\n")
         return 0
-    store = StatsStore(open_database(path), clock=lambda: datetime.now(UTC))
-    out.write("Most frequent unanswered questions:\n")
-    out.write("\n".join(format_unanswered(store.top_unanswered(args.limit))) + "\n")
+    conn = open_database(path, read_only=True)  # a report: never creates, migrates or writes
+    try:
+        if schema_version(conn) == 0:
+            out.write(f"{path} holds no questions yet: nobody has asked anything.\n")
+            return 0
+        store = StatsStore(conn, clock=lambda: datetime.now(UTC))
+        out.write("Most frequent unanswered questions:\n")
+        out.write("\n".join(format_unanswered(store.top_unanswered(args.limit))) + "\n")
+    finally:
+        conn.close()
     return 0
 
 
@@ -118,15 +134,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="magbot", description="FAQ bot about magnesium glycinate for muscle spasms."
     )
-    parser.add_argument("--faq", help="FAQ YAML file (default: FAQ_PATH or content/faq.yaml)")
+    faq_help = "FAQ YAML file (default: FAQ_PATH or content/faq.yaml)"
+    parser.add_argument("--faq", help=faq_help)
+    # --faq after the subcommand too; SUPPRESS keeps a value given before it.
+    faq = argparse.ArgumentParser(add_help=False)
+    faq.add_argument("--faq", default=argparse.SUPPRESS, help=faq_help)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the Telegram bot (console chat when no token is set)")
-    ask = sub.add_parser("ask", help="answer one question ('-' reads one per line from stdin)")
+    sub.add_parser(
+        "run", parents=[faq], help="run the Telegram bot (console chat when no token is set)"
+    )
+    ask = sub.add_parser(
+        "ask", parents=[faq], help="answer one question ('-' reads one per line from stdin)"
+    )
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
-    sub.add_parser("chat", help="chat with the bot in the terminal")
-    sub.add_parser("check", help="validate and lint the FAQ content")
-    ev = sub.add_parser("eval", help="accuracy on a labelled question file")
+    sub.add_parser("chat", parents=[faq], help="chat with the bot in the terminal")
+    sub.add_parser("check", parents=[faq], help="validate and lint the FAQ content")
+    ev = sub.add_parser("eval", parents=[faq], help="accuracy on a labelled question file")
     ev.add_argument("file")
     un = sub.add_parser("unanswered", help="most frequent questions the bot could not answer")
     un.add_argument("--limit", type=int, default=20)
@@ -151,6 +175,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return COMMANDS[args.command](args, settings, stream)
     except (ContentError, SettingsError) as exc:
         sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except DatabaseError as exc:
+        sys.stderr.write(f"error: DATABASE_PATH: {exc}\n")
         return 2
     except KeyboardInterrupt:
         return 130

@@ -16,6 +16,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The one folder the bot creates by itself: `data/` in the working directory,
+# where the default DATABASE_PATH points, so `make run` works on a fresh clone.
+# Any other missing folder is an error: a typo must not create folders.
+DATA_FOLDER = Path("data")
+
 
 class SettingsError(ValueError):
     """A setting has a value the bot cannot use; the message names the setting."""
@@ -40,6 +46,12 @@ class Settings:
     send_rate_limit: bool = True
     http_timeout_seconds: int = 10
     log_level: str = "INFO"
+
+    @property
+    def creates_database_folder(self) -> bool:
+        """Whether a missing folder of DATABASE_PATH may be created: only DATA_FOLDER."""
+        folder = os.path.dirname(os.path.abspath(self.database_path))
+        return folder == os.path.abspath(DATA_FOLDER)
 
 
 def _int(env: Mapping[str, str], key: str, default: int, minimum: int = 0) -> int:
@@ -125,6 +137,10 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         http_timeout_seconds=_int(env, "HTTP_TIMEOUT_SECONDS", 10, 1),
         log_level=(text("LOG_LEVEL") or "INFO").upper(),
     )
+    if settings.log_level not in LOG_LEVELS:
+        raise SettingsError(
+            f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {text('LOG_LEVEL')!r}"
+        )
     try:
         ZoneInfo(settings.default_timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -3,6 +3,10 @@
 httpx logs every request URL, and Bot API URLs contain the token, so its
 loggers go to WARNING; and a filter plus a formatter redact anything shaped
 like a token from every message, argument and traceback, whatever logged it.
+
+APScheduler (under PTB's JobQueue) logs "Running job ..." and "... executed
+successfully" at INFO on every reminder tick, every 10 s; those loggers go
+to WARNING too, at every level: the dispatcher logs what it actually sends.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ import re
 
 TOKEN_RE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 REDACTED = "[REDACTED-TOKEN]"
+# Loggers held at WARNING whatever LOG_LEVEL says: request URLs (the token),
+# and the scheduler's per-tick lines.
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler.executors.default", "apscheduler.scheduler")
 
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
@@ -50,7 +57,7 @@ class RedactingFormatter(logging.Formatter):
 
 
 def setup_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> None:
-    """Root logging to stderr with redaction; noisy HTTP loggers at WARNING."""
+    """Root logging to stderr with redaction; QUIET_LOGGERS at WARNING."""
     handler = logging.StreamHandler()
     handler.setFormatter(
         RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
@@ -59,5 +66,5 @@ def setup_logging(level: str = "INFO", secrets: tuple[str, ...] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
-    for name in ("httpx", "httpcore"):
+    for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -16,29 +15,26 @@ from bot.faq.content import Content, load_content
 from bot.faq.engine import Engine
 from bot.faq.reply import Reply
 from tests.fake_telegram import FakeTelegram
-from tests.harness import TOKEN
+from tests.harness import TOKEN, clean_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
 
 def write_faq(folder: Path, text: str) -> Path:
-    """A FAQ file in `folder` with the source article beside it, as content/ has it."""
+    """A FAQ file in `folder` with the article and triage files beside it, as in content/."""
     path = folder / "faq.yaml"
     path.write_text(text, encoding="utf-8")
-    shutil.copy(ROOT / "content" / "source-article.txt", folder / "source-article.txt")
+    for name in ("source-article.txt", "triage.yaml"):
+        shutil.copy(ROOT / "content" / name, folder / name)
     return path
 
 
 def run_cli(
     *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m bot ARGS` as a person runs it, with no Telegram or FAQ settings inherited."""
-    base = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "WEBHOOK_")) and k not in {"FAQ_PATH", "DATABASE_PATH"}
-    }
+    """`python -m bot ARGS` as a person runs it, with none of the bot's settings inherited."""
+    base = clean_environment()
     base.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],

@@ -28,6 +28,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float
+    result: Any = None  # what the server answered, once it has (e.g. the sent Message)
 
 
 @dataclass
@@ -116,17 +117,30 @@ class FakeTelegram:
         self, method: str, count: int = 1, timeout: float = 10.0, **match: Any
     ) -> list[Call]:
         """Block until `count` calls of `method` whose params match have been recorded."""
+        found = self.await_calls(method, count, timeout, **match)
+        if len(found) < count:
+            with self._cond:
+                seen = [(c.method, c.params.get("chat_id")) for c in self.calls[-15:]]
+            raise AssertionError(f"no {count} x {method} {match} within {timeout}s: {seen}")
+        return found
+
+    def await_calls(self, method: str, count: int, timeout: float, **match: Any) -> list[Call]:
+        """The matching calls as soon as there are `count`, or whatever there is at `timeout`."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
                 found = [c for c in self.calls if c.method == method and _matches(c.params, match)]
-                if len(found) >= count:
-                    return found
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    seen = [(c.method, c.params.get("chat_id")) for c in self.calls[-15:]]
-                    raise AssertionError(f"no {count} x {method} {match} within {timeout}s: {seen}")
+                if len(found) >= count or remaining <= 0:
+                    return found
                 self._cond.wait(remaining)
+
+    def result_of(self, call: Call, timeout: float = 10.0) -> Any:
+        """What the server answered to `call` (it is recorded a moment before it is answered)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: call.result is not None, timeout):
+                raise AssertionError(f"{call.method} was not answered within {timeout}s")
+            return call.result
 
     def calls_of(self, method: str, **match: Any) -> list[Call]:
         with self._cond:
@@ -139,8 +153,9 @@ class FakeTelegram:
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
         params = await _params(request)
+        call = Call(method, params, time.monotonic())
         with self._cond:
-            self.calls.append(Call(method, params, time.monotonic()))
+            self.calls.append(call)
             self._cond.notify_all()
             queue = self.faults.get(method)
             fault = queue[0] if queue else None
@@ -159,6 +174,9 @@ class FakeTelegram:
         result = await handler(params)
         if isinstance(result, web.Response):
             return result
+        with self._cond:
+            call.result = result
+            self._cond.notify_all()
         return web.json_response({"ok": True, "result": result})
 
     async def api_getMe(self, _: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,26 @@ from tests.fake_telegram import BOT_ID, BOT_USERNAME, Call, FakeTelegram
 
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmnopqrs"
 _ids = itertools.count(1)
+# The bot's own settings (README, Settings): never inherited from the shell running the tests.
+BOT_SETTINGS = (
+    "TELEGRAM_",
+    "WEBHOOK_",
+    "FAQ_PATH",
+    "DATABASE_PATH",
+    "ADMIN_CHAT_IDS",
+    "DEFAULT_TIMEZONE",
+    "REMINDER_",
+    "CLOCK_FILE",
+    "RATE_LIMIT_PER_MINUTE",
+    "SEND_RATE_LIMIT",
+    "HTTP_TIMEOUT_SECONDS",
+    "LOG_LEVEL",
+)
+
+
+def clean_environment() -> dict[str, str]:
+    """This process's environment without any of the bot's settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(BOT_SETTINGS)}
 
 
 @dataclass
@@ -37,7 +57,7 @@ class BotProcess:
         return self.workdir / "bot.log"
 
     def start(self, wait: bool = True) -> BotProcess:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
+        env = clean_environment()
         env.update(
             {
                 "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -49,6 +69,7 @@ class BotProcess:
         )
         env.update(self.env)
         before = len(self.tg.calls_of("setMyCommands"))
+        polls = len(self.tg.calls_of("getUpdates"))
         self._log = self.log_path.open("a")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
@@ -61,7 +82,7 @@ class BotProcess:
         )
         if wait:
             self.tg.wait_for("setMyCommands", count=before + 1, timeout=30)
-            self.tg.wait_for("getUpdates", count=1, timeout=30)
+            self.tg.wait_for("getUpdates", count=polls + 1, timeout=30)  # this run polls
         return self
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
@@ -105,6 +126,7 @@ class ClockFile:
 def message(
     user_id: int, text: str | None, chat: dict[str, Any] | None = None, **extra: Any
 ) -> dict[str, Any]:
+    """A Bot API Message from a person, as it arrives in an update."""
     body: dict[str, Any] = {
         "message_id": next(_ids),
         "date": int(time.time()),
@@ -118,6 +140,95 @@ def message(
             body["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
     body.update(extra)
     return body
+
+
+STICKER = {
+    "file_id": "sticker1",
+    "file_unique_id": "s1",
+    "type": "regular",
+    "width": 512,
+    "height": 512,
+    "is_animated": False,
+    "is_video": False,
+}
+
+
+def callback_query(user_id: int, data: str, on: dict[str, Any]) -> dict[str, Any]:
+    """A Bot API CallbackQuery: `user_id` pressed the button carrying `data` on message `on`."""
+    return {
+        "id": f"cq{next(_ids)}",
+        "from": {"id": user_id, "is_bot": False, "first_name": "Tester"},
+        "chat_instance": "ci",
+        "data": data,
+        "message": on,
+    }
+
+
+def bot_message(chat_id: int, sent: dict[str, Any], message_id: int = 555) -> dict[str, Any]:
+    """The bot's own message as Telegram shows it in a callback query."""
+    msg: dict[str, Any] = {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Magnesium FAQ"},
+        "text": str(sent.get("text", "…")),
+    }
+    if sent.get("reply_markup"):
+        msg["reply_markup"] = sent["reply_markup"]
+    return msg
+
+
+def find_button(markup: dict[str, Any] | None, label: str) -> str:
+    """The callback data of the button a person would tap for `label`.
+
+    The exact label wins; then the label without its decoration (emoji,
+    arrows), so "Taken" finds "✅ Taken" and "Helpful" finds "👍 Helpful" but
+    not "👎 Not helpful"; then the one label that contains it.
+    """
+    found = [
+        (str(b["text"]), str(b.get("callback_data", "")))
+        for row in (markup or {}).get("inline_keyboard", [])
+        for b in row
+    ]
+    for same in (
+        lambda text: text == label,
+        lambda text: _bare(text) == _bare(label),
+        lambda text: _bare(label) in _bare(text),
+    ):
+        hits = [data for text, data in found if same(text)]
+        if len(hits) == 1:
+            return hits[0]
+    raise AssertionError(f"no single button {label!r} among {[text for text, _ in found]}")
+
+
+def _bare(label: str) -> str:
+    """A label without surrounding emoji, arrows and spaces, case-folded."""
+    start, end = 0, len(label)
+    while start < end and not label[start].isalnum():
+        start += 1
+    while end > start and not label[end - 1].isalnum():
+        end -= 1
+    return label[start:end].casefold()
+
+
+QUIET_PERIOD = 1.0  # seconds without a message before "nothing more" is believed
+
+
+def quiet(
+    tg: FakeTelegram,
+    chat_id: int,
+    seen: int,
+    period: float = QUIET_PERIOD,
+    method: str = "sendMessage",
+) -> bool:
+    """True when the bot makes no call beyond the `seen` ones to this chat for `period` seconds.
+
+    The one place the tests wait to see that nothing happens. It returns as
+    soon as something unexpected arrives, so only a passing check pays the
+    full period. Where an ordering guarantee can prove "nothing" instead
+    (one chat's updates are handled in order), tests use that.
+    """
+    return len(tg.await_calls(method, seen + 1, period, chat_id=chat_id)) == seen
 
 
 @dataclass
@@ -141,36 +252,25 @@ class User:
         return self.tg.push("edited_message", body)
 
     def send_sticker(self) -> int:
-        sticker = {
-            "file_id": "sticker1",
-            "file_unique_id": "s1",
-            "type": "regular",
-            "width": 512,
-            "height": 512,
-            "is_animated": False,
-            "is_video": False,
-        }
-        return self.tg.push("message", message(self.user_id, None, self.chat, sticker=sticker))
+        return self.tg.push("message", message(self.user_id, None, self.chat, sticker=STICKER))
 
-    def press(self, data: str, on: Call | None = None) -> int:
+    def press(self, label: str, on: Call) -> str:
+        """Tap the button labelled `label` on the bot's message `on`; returns the query id."""
+        return self.press_data(find_button(on.params.get("reply_markup"), label), on)
+
+    def press_data(self, data: str, on: Call | None = None) -> str:
+        """Send a callback query with raw `data` (an old or forged button); returns its id."""
         source = on.params if on else {}
-        msg = {
-            "message_id": 555,
-            "date": int(time.time()),
-            "chat": {"id": self.chat_id, "type": "private"},
-            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Magnesium FAQ"},
-            "text": str(source.get("text", "…")),
-        }
-        if "reply_markup" in source:
-            msg["reply_markup"] = source["reply_markup"]
-        query = {
-            "id": f"cq{next(_ids)}",
-            "from": {"id": self.user_id, "is_bot": False, "first_name": "Tester"},
-            "chat_instance": "ci",
-            "data": data,
-            "message": msg,
-        }
-        return self.tg.push("callback_query", query)
+        message_id = 555
+        if on is not None and on.method == "sendMessage":
+            message_id = int(self.tg.result_of(on)["message_id"])
+        query = callback_query(self.user_id, data, bot_message(self.chat_id, source, message_id))
+        self.tg.push("callback_query", query)
+        return str(query["id"])
+
+    def answer_to(self, query_id: str, timeout: float = 10) -> Call:
+        """The bot's answerCallbackQuery for one press (the spinner stops, maybe a toast)."""
+        return self.tg.wait_for("answerCallbackQuery", 1, timeout, callback_query_id=query_id)[0]
 
     def receive(self, count: int = 1, timeout: float = 10) -> list[Call]:
         """The next `count` messages the bot sent to this chat."""
@@ -182,9 +282,9 @@ class User:
     def reply(self, timeout: float = 10) -> Call:
         return self.receive(1, timeout)[0]
 
-    def nothing_more(self, wait: float = 1.0) -> bool:
-        time.sleep(wait)
-        return len(self.tg.calls_of("sendMessage", chat_id=self.chat_id)) == self.seen
+    def nothing_more(self, period: float = QUIET_PERIOD) -> bool:
+        """No message to this chat beyond those received, for a quiet `period` (see `quiet`)."""
+        return quiet(self.tg, self.chat_id, self.seen, period)
 
 
 def buttons(call: Call) -> list[tuple[str, str]]:
@@ -194,6 +294,11 @@ def buttons(call: Call) -> list[tuple[str, str]]:
         for row in markup.get("inline_keyboard", [])
         for b in row
     ]
+
+
+def labels(call: Call) -> list[str]:
+    """The button labels under a message, as a person reads them."""
+    return [label for label, _ in buttons(call)]
 
 
 def new_user(tg: FakeTelegram) -> User:
@@ -207,11 +312,17 @@ def group_user(tg: FakeTelegram, group_id: int) -> User:
 
 __all__ = [
     "BOT_USERNAME",
+    "QUIET_PERIOD",
     "TOKEN",
     "BotProcess",
     "ClockFile",
     "User",
     "buttons",
+    "callback_query",
+    "find_button",
     "group_user",
+    "labels",
+    "message",
     "new_user",
+    "quiet",
 ]

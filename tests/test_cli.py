@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import subprocess
+import time
+from contextlib import closing
 from pathlib import Path
 
+import pytest
+
+from bot.storage.db import MIGRATIONS, migrate
 from tests.conftest import DATA, ROOT, write_faq
 from tests.conftest import run_cli as run
+from tests.fake_telegram import FakeTelegram
+from tests.harness import TOKEN, BotProcess
 
 
 def test_ask_prints_the_reply_with_caveats() -> None:
@@ -19,7 +28,7 @@ def test_ask_prints_the_reply_with_caveats() -> None:
 def test_ask_json_has_every_field() -> None:
     result = run("ask", "--json", "can i take 1000 mg?")
     data = json.loads(result.stdout)
-    assert set(data) == {"kind", "id", "score", "alternatives", "related", "text"}
+    assert set(data) == {"kind", "id", "score", "alternatives", "related", "triage", "text"}
     assert data["kind"] == "answer"
     assert data["id"] == "dosage"
     assert 0 <= data["score"] <= 100
@@ -91,3 +100,115 @@ def test_eval_prints_accuracy_rejection_and_misses() -> None:
     assert result.returncode == 0
     assert "in-scope top-1 accuracy:" in result.stdout
     assert "out-of-scope rejection:" in result.stdout
+
+
+def error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line a person sees on stderr: `error: ...`, never a traceback."""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+def test_faq_option_works_before_or_after_the_subcommand(tmp_path: Path) -> None:
+    path = write_faq(tmp_path, (ROOT / "content" / "faq.yaml").read_text(encoding="utf-8"))
+    for args in (("--faq", str(path), "check"), ("check", "--faq", str(path))):
+        result = run(*args)
+        assert result.returncode == 0
+        assert result.stdout.startswith(f"{path}: OK")
+
+
+def test_eval_without_labelled_questions_is_an_error(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("in_scope: {}\nout_of_scope: []\n", encoding="utf-8")
+    result = run("eval", str(empty))
+    assert result.returncode == 2
+    assert "no labelled questions" in error_line(result)
+    assert "100.0%" not in result.stdout
+
+
+@pytest.mark.parametrize("problem", ["folder", "text file", "missing folder"])
+def test_run_refuses_a_database_path_it_cannot_use_before_connecting(
+    tmp_path: Path, tg: FakeTelegram, problem: str
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database\n")
+    path = {
+        "folder": tmp_path,
+        "text file": notes,
+        "missing folder": tmp_path / "typo" / "magbot.sqlite3",
+    }[problem]
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": tg.base_url}
+    result = run("run", env={**env, "DATABASE_PATH": str(path)})
+    assert result.returncode == 2
+    assert error_line(result).startswith(f"error: DATABASE_PATH: {path}")
+    assert tg.calls_of("getMe") == []  # checked before the network
+    assert notes.read_text() == "not a database\n"
+    assert not (tmp_path / "typo").exists()
+
+
+def test_only_the_default_data_folder_is_created(tmp_path: Path, tg: FakeTelegram) -> None:
+    tg.fail("getMe", 401, "Unauthorized")  # stop right after the database is opened
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": tg.base_url,
+        "FAQ_PATH": str(ROOT / "content" / "faq.yaml"),
+    }
+    result = run("run", env=env, cwd=tmp_path)
+    assert result.returncode == 1 and "rejected TELEGRAM_BOT_TOKEN" in error_line(result)
+    assert (tmp_path / "data" / "magbot.sqlite3").is_file()
+
+
+def test_unanswered_never_creates_or_changes_a_database(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.sqlite3"
+    result = run("unanswered", env={"DATABASE_PATH": str(missing)})
+    assert result.returncode == 0 and "No database" in result.stdout
+    assert not missing.exists()
+
+    old = tmp_path / "old.sqlite3"  # an older schema: a migration would change the file
+    with closing(sqlite3.connect(old, isolation_level=None)) as conn:
+        migrate(conn, MIGRATIONS[:1])
+        conn.execute("INSERT INTO unanswered VALUES ('vitamin d dosage', 3, '2026-03-01')")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run("unanswered", env={"DATABASE_PATH": str(old)})
+    assert result.returncode == 0
+    assert "vitamin d dosage" in result.stdout
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_unanswered_on_a_text_file_is_one_error_line(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database\n")
+    result = run("unanswered", env={"DATABASE_PATH": str(notes)})
+    assert result.returncode == 2
+    assert error_line(result) == f"error: DATABASE_PATH: {notes} is not an SQLite database"
+
+
+def test_token_check_honours_http_timeout(tg: FakeTelegram, tmp_path: Path) -> None:
+    tg.fail("getMe", 200, "", delay=4.0)  # within PTB's default 5 s, beyond the 1 s setting
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": tg.base_url,
+        "DATABASE_PATH": str(tmp_path / "db.sqlite3"),
+        "HTTP_TIMEOUT_SECONDS": "1",
+    }
+    result = run("run", env=env)
+    assert result.returncode == 1
+    assert error_line(result) == "error: cannot reach the Telegram Bot API: Timed out"
+
+
+def test_unknown_log_level_is_one_error_line() -> None:
+    result = run("ask", "hi", env={"LOG_LEVEL": "LOUD"})
+    assert result.returncode == 2
+    assert "LOG_LEVEL must be one of DEBUG, INFO, WARNING" in error_line(result)
+
+
+def test_scheduler_ticks_stay_out_of_the_info_log(tg: FakeTelegram, tmp_path: Path) -> None:
+    env = {"LOG_LEVEL": "INFO", "REMINDER_TICK_SECONDS": "0.1"}
+    bot = BotProcess(tg, tmp_path, env).start()
+    try:
+        time.sleep(1.0)  # about ten reminder ticks
+    finally:
+        bot.stop()
+    log = bot.log()
+    assert "is up with" in log
+    assert "Running job" not in log and "executed successfully" not in log

@@ -35,6 +35,7 @@ def test_env_file_is_read_and_environment_wins(
         ({"REMINDER_TICK_SECONDS": "often"}, "REMINDER_TICK_SECONDS must be a number"),
         ({"REMINDER_TICK_SECONDS": "nan"}, "REMINDER_TICK_SECONDS must be at least 0.05"),
         ({"DEFAULT_TIMEZONE": "Mars/Phobos"}, "DEFAULT_TIMEZONE 'Mars/Phobos' is not an IANA"),
+        ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRIT"),
     ],
 )
 def test_bad_settings_are_named(env: dict[str, str], message: str) -> None:
@@ -47,3 +48,22 @@ def test_reminder_settings() -> None:
     assert settings.reminder_tick_seconds == 0.5
     assert settings.default_timezone == "Asia/Kolkata"
     assert load_settings({}).reminder_tick_seconds == 10.0
+
+
+def test_log_level_is_case_insensitive() -> None:
+    assert load_settings({"LOG_LEVEL": "debug"}).log_level == "DEBUG"
+    assert load_settings({}).log_level == "INFO"
+
+
+@pytest.mark.parametrize(
+    ("path", "created"),
+    [
+        ("data/magbot.sqlite3", True),  # the default: `make run` on a fresh clone
+        ("./data/other.sqlite3", True),
+        ("data/sub/magbot.sqlite3", False),
+        ("magbot/magbot.sqlite3", False),
+        ("/srv/magbot/magbot.sqlite3", False),
+    ],
+)
+def test_only_the_data_folder_is_created_for_the_database(path: str, created: bool) -> None:
+    assert load_settings({"DATABASE_PATH": path}).creates_database_folder is created

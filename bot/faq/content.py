@@ -12,9 +12,11 @@ import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.faq.article import Article, load_article
+from bot.faq.texts import ReminderTexts, ReplyTexts, UiTexts, text_fields
+from bot.faq.triage_content import TriageContent, load_triage
 from bot.faq.yamlsource import ContentError, Located, load_located
 
 DEFAULT_FAQ_PATH = Path(__file__).resolve().parents[2] / "content" / "faq.yaml"
@@ -66,8 +68,9 @@ class Content:
     path: str
     article: str
     source: Article | None
+    triage: TriageContent
     caveats: tuple[str, ...]
-    texts: dict[str, str]
+    texts: ReplyTexts
     fallback_topics: tuple[str, ...]
     smalltalk: tuple[SmallTalk, ...]
     synonyms: dict[str, tuple[str, ...]]
@@ -75,16 +78,15 @@ class Content:
     other_substances: tuple[str, ...]
     interaction_cues: tuple[str, ...]
     subject_pronouns: tuple[str, ...]
-    red_flags: tuple[str, ...]
     stopwords: tuple[str, ...]
     smalltalk_filler: tuple[str, ...]
     dose_entry: str
     interaction_entry: str
     entries: tuple[Entry, ...]
-    ui: dict[str, str]
+    ui: UiTexts
     commands: dict[str, str]
     popular: tuple[str, ...]
-    reminders: dict[str, str]
+    reminders: ReminderTexts
     tips: tuple[Tip, ...]
 
     def entry(self, entry_id: str) -> Entry:
@@ -102,95 +104,8 @@ class Content:
         return cache
 
 
-REQUIRED_UI = (
-    "welcome",
-    "help",
-    "help_commands",
-    "topics",
-    "non_text",
-    "slow_down",
-    "feedback_thanks",
-    "feedback_already",
-    "helpful",
-    "not_helpful",
-    "next_page",
-    "previous_page",
-    "admin_only",
-    "unknown_button",
-    "reminders_button",
-    "reminders_intro",
-)
-# Every reminder text, with exactly the placeholders it must use.
-REMINDER_TEXTS: dict[str, frozenset[str]] = {
-    key: frozenset(fields.split())
-    for key, fields in {
-        "title": "time",
-        "note": "note",
-        "tip": "tip",
-        "late": "time",
-        "snoozed_again": "",
-        "caveat": "",
-        "taken_button": "",
-        "snooze_button": "",
-        "skip_button": "",
-        "taken_done": "day",
-        "skipped_done": "day",
-        "snoozed_done": "time",
-        "gone": "",
-        "usage": "",
-        "set": "time zone next",
-        "set_note": "note",
-        "default_zone": "zone",
-        "too_many": "max",
-        "duplicate": "time",
-        "note_too_long": "length max",
-        "list_empty": "",
-        "list_heading": "",
-        "list_item": "time next",
-        "paused": "",
-        "unremind_pick": "",
-        "unremind_all_button": "",
-        "removed": "time",
-        "removed_all": "count",
-        "nothing_to_remove": "",
-        "unremind_unknown": "query times",
-        "stopped": "count",
-        "stop_none": "",
-        "zone_set": "zone local count",
-        "zone_show": "zone",
-        "zone_unset": "zone",
-        "history_heading": "",
-        "history_empty": "",
-        "streak": "days",
-        "status_taken": "",
-        "status_skipped": "",
-        "status_missed": "",
-        "status_open": "",
-        "status_unanswered": "",
-        "status_none": "",
-        "forget_confirm": "",
-        "forget_yes": "",
-        "forget_no": "",
-        "forgotten": "",
-        "forget_kept": "",
-        "today": "",
-        "tomorrow": "",
-        "private_only": "",
-    }.items()
-}
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 MAX_ID_LENGTH = 48  # keeps every callback_data within Telegram's 64 bytes
-
-REQUIRED_TEXTS = (
-    "caveats_heading",
-    "fallback",
-    "clarify",
-    "urgent",
-    "dose_above",
-    "dose_below",
-    "dose_within",
-    "related",
-)
 
 
 class _Reader:
@@ -321,24 +236,31 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
-def _reminder_texts(r: _Reader, raw: Any) -> dict[str, str]:
-    table = r.mapping(raw, "reminders")
-    out: dict[str, str] = {}
-    for key, allowed in REMINDER_TEXTS.items():
-        where = f"reminders.{key}"
-        text = r.text(r.field(table, key, "reminders"), where)
+_Texts = TypeVar("_Texts", UiTexts, ReplyTexts, ReminderTexts)
+
+
+def _texts(r: _Reader, raw: Any, section: str, cls: type[_Texts]) -> _Texts:
+    """One texts class from its YAML section: every field present, with its placeholders."""
+    table = r.mapping(raw, section)
+    values: dict[str, str] = {}
+    for name, spec in text_fields(cls):
+        where = f"{section}.{name}"
+        value = r.field(table, name, section)
+        text = r.text(value, where)
+        if spec.keep_lines:
+            text = str(value).strip()
         try:
             used = _placeholders(text)
         except ValueError as exc:
             raise r.doc.error(where, f"bad placeholder: {exc}") from None
-        if used != allowed:
-            want = ", ".join(f"{{{p}}}" for p in sorted(allowed)) or "no placeholders"
+        if used != spec.placeholders:
+            want = ", ".join(f"{{{p}}}" for p in sorted(spec.placeholders)) or "no placeholders"
             raise r.doc.error(where, f"must use exactly {want}, found {sorted(used) or 'none'}")
-        out[key] = text
-    for must in ("kidney problems", "medications"):
-        if must not in out["caveat"].lower():
-            raise r.doc.error("reminders.caveat", f"must mention '{must}'")
-    return out
+        for must in spec.must_mention:
+            if must not in text.lower():
+                raise r.doc.error(where, f"must mention '{must}'")
+        values[name] = text
+    return cls(**values)
 
 
 def _tips(r: _Reader, raw: Any) -> tuple[Tip, ...]:
@@ -365,6 +287,14 @@ def _source(r: _Reader, raw: Any) -> Article | None:
         raise r.doc.error("article_file", f"{path} is not valid UTF-8") from None
 
 
+def _triage(r: _Reader, raw: Any) -> TriageContent:
+    """The emergency triage file named by `triage_file` (relative to the FAQ file)."""
+    path = Path(r.doc.path).parent / r.text(raw, "triage_file")
+    if not path.is_file():
+        raise r.doc.error("triage_file", f"cannot read {path}: no such file")
+    return load_triage(path)
+
+
 def _check_section(r: _Reader, source: Article, section: str, where: str) -> None:
     problem = source.section_problem(section)
     if problem:
@@ -376,10 +306,7 @@ def parse_content(doc: Located) -> Content:
     r = _Reader(doc)
     top = r.mapping(doc.data, "")
     texts_raw = r.mapping(r.field(top, "texts", ""), "texts")
-    texts = {k: r.text(r.field(texts_raw, k, "texts"), f"texts.{k}") for k in REQUIRED_TEXTS}
-    for key in ("dose_above", "dose_below", "dose_within"):
-        if "{amount}" not in texts[key]:
-            raise doc.error(f"texts.{key}", "must contain the placeholder {amount}")
+    texts = _texts(r, texts_raw, "texts", ReplyTexts)
     caveats = r.texts(r.field(top, "caveats", ""), "caveats")
     joined = " ".join(caveats).lower()
     for must in ("kidney problems", "medications"):
@@ -396,9 +323,7 @@ def parse_content(doc: Located) -> Content:
     for i, t in enumerate(topics):
         if t not in ids:
             raise doc.error(f"texts.fallback_topics[{i}]", f"unknown entry id '{t}'")
-    ui_raw = r.mapping(r.field(top, "ui", ""), "ui")
-    ui = {k: r.text(r.field(ui_raw, k, "ui"), f"ui.{k}") for k in REQUIRED_UI}
-    ui["help_commands"] = str(ui_raw["help_commands"]).strip()  # keep its line breaks
+    ui = _texts(r, r.field(top, "ui", ""), "ui", UiTexts)
     commands_raw = r.mapping(r.field(top, "commands", ""), "commands")
     commands: dict[str, str] = {}
     for name, description in commands_raw.items():
@@ -426,6 +351,7 @@ def parse_content(doc: Located) -> Content:
         path=doc.path,
         article=r.text(r.field(top, "article", ""), "article"),
         source=source,
+        triage=_triage(r, r.field(top, "triage_file", "")),
         caveats=caveats,
         texts=texts,
         fallback_topics=topics,
@@ -435,7 +361,6 @@ def parse_content(doc: Located) -> Content:
         other_substances=terms("other_substances"),
         interaction_cues=terms("interaction_cues"),
         subject_pronouns=terms("subject_pronouns"),
-        red_flags=terms("red_flags"),
         stopwords=terms("stopwords"),
         smalltalk_filler=terms("smalltalk_filler"),
         dose_entry=special["dose_entry"],
@@ -444,7 +369,7 @@ def parse_content(doc: Located) -> Content:
         ui=ui,
         commands=commands,
         popular=popular,
-        reminders=_reminder_texts(r, r.field(top, "reminders", "")),
+        reminders=_texts(r, r.field(top, "reminders", ""), "reminders", ReminderTexts),
         tips=tips,
     )
 

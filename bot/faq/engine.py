@@ -1,8 +1,10 @@
 """The conversation engine: one message in, one Reply out.
 
 This is the pure core every adapter (Telegram, console, command line) calls.
-It decides, in order of safety: emergency, small talk, another substance,
-kidney/medication questions, amounts, then the fuzzy match.
+It decides, in order of safety: emergency triage, small talk, another
+substance, kidney/medication questions, amounts, then the fuzzy match. A
+message that mentions feeling unwell never gets the dosage topic offered
+and always gets the "contact a doctor / emergency number" line.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from bot.faq.matcher import (
 from bot.faq.normalize import Analysis, Normalizer
 from bot.faq.reply import Choice, Kind, Reply
 from bot.faq.safety import DoseMention, SafetyRules, Scope, dose_mention
+from bot.faq.triage import Category, Triage, Verdict
 
 MAX_RELATED = 3
 
@@ -39,6 +42,7 @@ class Engine:
         self.normalizer = Normalizer(content)
         self.matcher = Matcher(content, self.normalizer)
         self.rules = SafetyRules(content, self.normalizer)
+        self.triage = Triage(content.triage.lexicon, words=self.normalizer.words)
         self._smalltalk = tuple(
             _SmallTalkRule(
                 s.id,
@@ -73,9 +77,14 @@ class Engine:
 
     def reply(self, text: str) -> Reply:
         """The reply to one message. Never raises for any string."""
+        verdict = self.triage.assess(text)
+        if verdict.category is not None:
+            return self._urgent(verdict.category)
+        reply = self._reply(text)
+        return self._fail_safe(reply, verdict) if verdict.unwell else reply
+
+    def _reply(self, text: str) -> Reply:
         analysis = self.normalizer.analyse(text)
-        if self.rules.is_emergency(analysis):
-            return self._simple(Kind.URGENT, self.content.texts["urgent"])
         small = self._smalltalk_reply(analysis)
         if small is not None:
             return small
@@ -134,7 +143,19 @@ class Engine:
                     return self._simple(Kind.SMALLTALK, rule.reply)
         return None
 
+    def _fail_safe(self, reply: Reply, verdict: Verdict) -> Reply:
+        """Someone who mentions feeling unwell: no dosage suggestion, and where to get help."""
+        if reply.kind is Kind.SMALLTALK:
+            return reply
+        note = self.content.triage.unwell_line
+        choices = tuple(c for c in reply.choices if c.entry_id != self.content.dose_entry)
+        return _with(reply, choices=choices, notes=(*reply.notes, note))
+
     # -- reply builders ---------------------------------------------------
+
+    def _urgent(self, category: Category) -> Reply:
+        text = self.content.triage.replies[category]
+        return _with(self._simple(Kind.URGENT, text), triage=category.value)
 
     def _base(self, kind: Kind, entry_id: str | None, score: float, body: tuple[str, ...]) -> Reply:
         return Reply(
@@ -143,8 +164,8 @@ class Engine:
             score=max(0.0, min(100.0, round(score, 1))),
             body=body,
             caveats=self.content.caveats,
-            caveats_heading=self.content.texts["caveats_heading"],
-            related_heading=self.content.texts["related"],
+            caveats_heading=self.content.texts.caveats_heading,
+            related_heading=self.content.texts.related,
         )
 
     def _simple(self, kind: Kind, text: str) -> Reply:
@@ -153,7 +174,7 @@ class Engine:
     def _answer(self, entry: Entry, score: float, dose: DoseMention | None) -> Reply:
         notes: tuple[str, ...] = ()
         if dose is not None:
-            notes = (self.content.texts[dose.band.value].replace("{amount}", dose.label),)
+            notes = (dose.note(self.content.texts),)
         related = tuple(
             Choice(r, self.content.entry(r).question) for r in entry.related[:MAX_RELATED]
         )
@@ -162,14 +183,14 @@ class Engine:
 
     def _clarify(self, close: list[Scored]) -> Reply:
         choices = tuple(Choice(s.entry_id, self.content.entry(s.entry_id).question) for s in close)
-        base = self._base(Kind.CLARIFY, None, close[0].score, (self.content.texts["clarify"],))
+        base = self._base(Kind.CLARIFY, None, close[0].score, (self.content.texts.clarify,))
         return _with(base, choices=choices)
 
     def _fallback(self, score: float = 0.0) -> Reply:
         choices = tuple(
             Choice(t, self.content.entry(t).question) for t in self.content.fallback_topics
         )
-        base = self._base(Kind.FALLBACK, None, score, (self.content.texts["fallback"],))
+        base = self._base(Kind.FALLBACK, None, score, (self.content.texts.fallback,))
         return _with(base, choices=choices)
 
 

@@ -8,8 +8,6 @@ and every phrasing in the FAQ meet in the same vocabulary.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,22 +16,10 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.faq.content import Content
+from bot.faq.tokens import basic_tokens
 
 MAX_INPUT_CHARS = 300  # longer messages are cut so matching cost stays flat
-_APOSTROPHES = re.compile(r"['’`´]")
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-_DIGIT_ALPHA = re.compile(r"(?<=[0-9])(?=[a-z])|(?<=[a-z])(?=[0-9])")
 _MIN_TYPO_LEN = 5  # shorter words are too easily 'corrected' into another word
-
-
-def basic_tokens(text: str) -> list[str]:
-    """Lowercase ASCII word tokens: no accents, apostrophes, or punctuation."""
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    ascii_text = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    ascii_text = _APOSTROPHES.sub("", ascii_text)
-    ascii_text = _NON_WORD.sub(" ", ascii_text)
-    ascii_text = _DIGIT_ALPHA.sub(" ", ascii_text)
-    return ascii_text.split()
 
 
 def canonical_word(canon: str) -> str:
@@ -100,7 +86,7 @@ class Normalizer:
             *content.other_substances,
             *content.interaction_cues,
             *content.subject_pronouns,
-            *content.red_flags,
+            *(p.replace("*", "") for c in content.triage.lexicon.concepts.values() for p in c),
         ]
         for canon, variants in content.synonyms.items():
             texts.append(canon)

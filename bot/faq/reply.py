@@ -43,6 +43,7 @@ class Reply:
     related: tuple[Choice, ...] = ()
     related_heading: str = ""
     notes: tuple[str, ...] = field(default=())
+    triage: str | None = None  # the kind of emergency, for urgent replies
 
     @property
     def alternatives(self) -> tuple[str, ...]:

@@ -7,40 +7,13 @@ and an amount above the article's range must be called out.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import Enum
 
+from bot.faq.amounts import ARTICLE_MAX_MG, ARTICLE_MIN_MG, amounts_mg
 from bot.faq.content import Content
 from bot.faq.normalize import Analysis, Normalizer, PhraseIndex
-
-ARTICLE_MIN_MG = 200
-ARTICLE_MAX_MG = 400
-
-_AMOUNT = re.compile(
-    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:[.,]\d+)?)\s*"
-    r"(mg|milligrams?|miligrams?|g|grams?|gr|mcg|µg|micrograms?)(?![a-z])",
-    re.IGNORECASE,
-)
-_UNIT_TO_MG = {"g": 1000.0, "gr": 1000.0, "gram": 1000.0, "grams": 1000.0}
-_MICRO = ("mcg", "µg", "microgram", "micrograms")
-
-
-def amounts_mg(text: str) -> list[float]:
-    """Every amount with a mass unit in `text`, converted to milligrams."""
-    found: list[float] = []
-    for number, unit in _AMOUNT.findall(text):
-        if "," in number and re.fullmatch(r"\d{1,3}(?:,\d{3})+", number):
-            value = float(number.replace(",", ""))
-        else:
-            value = float(number.replace(",", "."))
-        unit = unit.lower()
-        if unit in _MICRO:
-            value /= 1000.0
-        else:
-            value *= _UNIT_TO_MG.get(unit, 1.0)
-        found.append(value)
-    return found
+from bot.faq.texts import ReplyTexts
 
 
 class DoseBand(Enum):
@@ -58,6 +31,17 @@ class DoseMention:
     def label(self) -> str:
         """The amount as a person would write it (400, 1500, 0.5)."""
         return f"{self.amount_mg:g}"
+
+    def note(self, texts: ReplyTexts) -> str:
+        """The content's note for this amount's band, with `{amount}` filled in."""
+        match self.band:
+            case DoseBand.BELOW:
+                template = texts.dose_below
+            case DoseBand.WITHIN:
+                template = texts.dose_within
+            case DoseBand.ABOVE:
+                template = texts.dose_above
+        return template.format(amount=self.label)
 
 
 def dose_mention(text: str) -> DoseMention | None:
@@ -88,14 +72,10 @@ class SafetyRules:
         def phrases(items: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
             return tuple(p for p in (normalizer.phrase(i) for i in items) if p)
 
-        self._red_flags = PhraseIndex(phrases(content.red_flags))
         self._substances = PhraseIndex(phrases(content.other_substances))
         self._subject = frozenset(w for p in phrases(content.subject_terms) for w in p)
         self._cues = PhraseIndex(phrases(content.interaction_cues))
         self._pronouns = frozenset(w for p in phrases(content.subject_pronouns) for w in p)
-
-    def is_emergency(self, analysis: Analysis) -> bool:
-        return self._red_flags.any_in(analysis.words)
 
     def scope(self, analysis: Analysis) -> Scope:
         """Whether the message is about our supplement, another one, or both together."""

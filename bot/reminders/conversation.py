@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import Enum
 from zoneinfo import ZoneInfo
 
 from bot.faq.content import Content
@@ -27,15 +28,48 @@ from bot.reminders.streak import HISTORY_DAYS, last_days, streak
 MAX_NOTE_CHARS = 100
 STREAK_LOOKBACK = timedelta(days=366)
 COMMANDS = ("remind", "reminders", "unremind", "timezone", "history", "stop", "forget")
-_PRESS = {"t": Status.TAKEN, "s": Status.SKIPPED}
+
+
+class Mark(Enum):
+    """What a button under a reminder message does to that day."""
+
+    TAKEN = "taken"
+    SKIPPED = "skipped"
+    SNOOZED = "snoozed"
+
+
+@dataclass(frozen=True)
+class MarkReminder:
+    """Taken / Skip today / Snooze on the reminder for `day` (the person's local day)."""
+
+    reminder_id: int
+    day: date
+    mark: Mark
+
+
+@dataclass(frozen=True)
+class RemoveReminder:
+    """/unremind's buttons: one reminder, or every reminder when `reminder_id` is None."""
+
+    reminder_id: int | None
+
+
+@dataclass(frozen=True)
+class ConfirmForget:
+    """/forget's confirmation: yes deletes everything, no keeps it."""
+
+    yes: bool
+
+
+ReminderAction = MarkReminder | RemoveReminder | ConfirmForget
 
 
 @dataclass(frozen=True)
 class Button:
-    """A button; `action` is an opaque token (under 64 bytes) handed back on a press."""
+    """A button; `action` is handed back to `press` (the adapter encodes it for the wire)."""
 
     label: str
-    action: str
+    action: ReminderAction
 
 
 @dataclass(frozen=True)
@@ -47,14 +81,9 @@ class Answer:
     toast: str = ""
 
 
-def is_reminder_action(action: str) -> bool:
-    return action[:2] in ("k:", "u:", "x:")
-
-
 class ReminderConversation:
     def __init__(self, content: Content, store: ReminderStore, default_zone: ZoneInfo) -> None:
         self.t = content.reminders
-        self.unknown_button = content.ui["unknown_button"]
         self.tips = content.tips
         self.store = store
         self.default_zone = default_zone
@@ -87,7 +116,7 @@ class ReminderConversation:
 
     def private_only(self) -> Answer:
         """Reminders are personal: they are set in a private chat, never in a group."""
-        return Answer(self.t["private_only"])
+        return Answer(self.t.private_only)
 
     def resume(self, user_id: int, now: datetime) -> None:
         """The person wrote to us, so they have not blocked the bot (any more)."""
@@ -96,69 +125,67 @@ class ReminderConversation:
     def remind(self, user_id: int, args: str, now: datetime) -> Answer:
         words = args.split()
         if not words:
-            return Answer(self.t["usage"])
+            return Answer(self.t.usage)
         if len(words) > 1 and words[1].lower().replace(".", "") in ("am", "pm"):
             words = [words[0] + words[1], *words[2:]]
         try:
             at = parse_time(words[0])
         except ScheduleError as exc:
-            return Answer(f"{exc} {self.t['usage']}")
+            return Answer(f"{exc} {self.t.usage}")
         note = " ".join(words[1:])
         if len(note) > MAX_NOTE_CHARS:
-            return Answer(self.t["note_too_long"].format(length=len(note), max=MAX_NOTE_CHARS))
+            return Answer(self.t.note_too_long.format(length=len(note), max=MAX_NOTE_CHARS))
         zone, chosen = self.zone_for(user_id)
         try:
             reminder = self.store.add(user_id, at, zone, note, now)
         except TooManyReminders:
-            return Answer(self.t["too_many"].format(max=MAX_REMINDERS_PER_PERSON))
+            return Answer(self.t.too_many.format(max=MAX_REMINDERS_PER_PERSON))
         except DuplicateReminder:
-            return Answer(self.t["duplicate"].format(time=_hhmm(at)))
-        lines = [
-            self.t["set"].format(time=_hhmm(at), zone=zone.key, next=self._next(reminder, now))
-        ]
+            return Answer(self.t.duplicate.format(time=_hhmm(at)))
+        lines = [self.t.set.format(time=_hhmm(at), zone=zone.key, next=self._next(reminder, now))]
         if note:
-            lines.append(self.t["set_note"].format(note=note))
+            lines.append(self.t.set_note.format(note=note))
         if not chosen:
-            lines.append(self.t["default_zone"].format(zone=zone.key))
+            lines.append(self.t.default_zone.format(zone=zone.key))
         return Answer("\n".join(lines))
 
     def timezone(self, user_id: int, args: str, now: datetime) -> Answer:
         if not args.strip():
             zone, chosen = self.zone_for(user_id)
-            return Answer(self.t["zone_show" if chosen else "zone_unset"].format(zone=zone.key))
+            return Answer((self.t.zone_show if chosen else self.t.zone_unset).format(zone=zone.key))
         try:
             zone = find_zone(args)
         except ScheduleError as exc:
             return Answer(str(exc))
         moved = self.store.set_zone(user_id, zone, now)
         local = now.astimezone(zone).strftime("%H:%M")
-        return Answer(self.t["zone_set"].format(zone=zone.key, local=local, count=moved))
+        return Answer(self.t.zone_set.format(zone=zone.key, local=local, count=moved))
 
     def listing(self, user_id: int, now: datetime) -> Answer:
         mine = self.store.of_user(user_id)
         if not mine:
-            return Answer(self.t["list_empty"])
-        lines = [self.t["list_heading"]]
+            return Answer(self.t.list_empty)
+        lines = [self.t.list_heading]
         for r in mine:
-            line = "• " + self.t["list_item"].format(time=_hhmm(r.at), next=self._next(r, now))
+            line = "• " + self.t.list_item.format(time=_hhmm(r.at), next=self._next(r, now))
             if r.note:
-                line += " - " + self.t["note"].format(note=r.note)
+                line += " - " + self.t.note.format(note=r.note)
             if r.paused:
-                line += " " + self.t["paused"]
+                line += " " + self.t.paused
             lines.append(line)
         return Answer("\n".join(lines))
 
     def unremind(self, user_id: int, args: str) -> Answer:
         mine = self.store.of_user(user_id)
         if not mine:
-            return Answer(self.t["nothing_to_remove"])
+            return Answer(self.t.nothing_to_remove)
         query = " ".join(args.split())
         if not query:
-            rows = [(Button(self._label(r), f"u:{r.id}"),) for r in mine]
-            rows.append((Button(self.t["unremind_all_button"], "u:all"),))
-            return Answer(self.t["unremind_pick"], tuple(rows))
+            rows = [(Button(self._label(r), RemoveReminder(r.id)),) for r in mine]
+            rows.append((Button(self.t.unremind_all_button, RemoveReminder(None)),))
+            return Answer(self.t.unremind_pick, tuple(rows))
         if query.lower() == "all":
-            return Answer(self.t["removed_all"].format(count=self.store.remove(user_id)))
+            return Answer(self.t.removed_all.format(count=self.store.remove(user_id)))
         try:
             at = parse_time(query)
         except ScheduleError:
@@ -166,115 +193,112 @@ class ReminderConversation:
         for r in mine:
             if r.at == at:
                 self.store.remove(user_id, r.id)
-                return Answer(self.t["removed"].format(time=_hhmm(r.at)))
+                return Answer(self.t.removed.format(time=_hhmm(r.at)))
         shown = _hhmm(at) if at is not None else f"'{query[:40]}'"
         times = ", ".join(_hhmm(r.at) for r in mine)
-        return Answer(self.t["unremind_unknown"].format(query=shown, times=times))
+        return Answer(self.t.unremind_unknown.format(query=shown, times=times))
 
     def stop(self, user_id: int) -> Answer:
         removed = self.store.remove(user_id)
-        return Answer(self.t["stopped"].format(count=removed) if removed else self.t["stop_none"])
+        return Answer(self.t.stopped.format(count=removed) if removed else self.t.stop_none)
 
     def history(self, user_id: int, now: datetime) -> Answer:
         zone, _ = self.zone_for(user_id)
         today = now.astimezone(zone).date()
         rows = self.store.history(user_id, today - STREAK_LOOKBACK)
         if not rows:
-            return Answer(self.t["history_empty"])
-        lines = [self.t["history_heading"]]
+            return Answer(self.t.history_empty)
+        lines = [self.t.history_heading]
         for line in last_days(rows, today, HISTORY_DAYS):
             marks = [
                 (_hhmm(at), self._status(status, line.day, today)) for at, status in line.marks
             ]
             if not marks:
-                shown = self.t["status_none"]
+                shown = self.t.status_none
             elif len(marks) == 1:
                 shown = marks[0][1]
             else:
                 shown = ", ".join(f"{at} {label}" for at, label in marks)
             lines.append(f"{_day(line.day)}: {shown}")
-        lines.append(self.t["streak"].format(days=streak(rows, today)))
+        lines.append(self.t.streak.format(days=streak(rows, today)))
         return Answer("\n".join(lines))
 
     def forget_prompt(self) -> Answer:
-        buttons = (Button(self.t["forget_yes"], "x:y"), Button(self.t["forget_no"], "x:n"))
-        return Answer(self.t["forget_confirm"], (buttons,))
+        buttons = (
+            Button(self.t.forget_yes, ConfirmForget(yes=True)),
+            Button(self.t.forget_no, ConfirmForget(yes=False)),
+        )
+        return Answer(self.t.forget_confirm, (buttons,))
 
     # -- the reminder itself ----------------------------------------------------
 
     def message(self, occ: Occurrence, late: bool) -> Answer:
         """What a due reminder says, with its Taken / Snooze / Skip buttons."""
         r = occ.reminder
-        lines = [self.t["title"].format(time=_hhmm(r.at))]
+        lines = [self.t.title.format(time=_hhmm(r.at))]
         if occ.snoozed:
-            lines.append(self.t["snoozed_again"])
+            lines.append(self.t.snoozed_again)
         if late:
             due = occ.due_at.astimezone(ZoneInfo(r.zone))
-            lines.append(self.t["late"].format(time=due.strftime("%H:%M")))
+            lines.append(self.t.late.format(time=due.strftime("%H:%M")))
         return Answer(self._reminder_text(r, occ.day, lines), self._reminder_buttons(r, occ.day))
 
     def _reminder_text(self, r: Reminder, day: date, head: list[str]) -> str:
         lines = list(head)
         if r.note:
-            lines.append(self.t["note"].format(note=r.note))
+            lines.append(self.t.note.format(note=r.note))
         tip = self.tips[(day.toordinal() + r.id) % len(self.tips)]
-        lines += ["", self.t["tip"].format(tip=tip.text), "", self.t["caveat"]]
+        lines += ["", self.t.tip.format(tip=tip.text), "", self.t.caveat]
         return "\n".join(lines)
 
     def _reminder_buttons(self, r: Reminder, day: date) -> tuple[tuple[Button, ...], ...]:
-        base = f"k:{r.id}:{day:%Y%m%d}:"
         return (
-            (Button(self.t["taken_button"], base + "t"),),
+            (Button(self.t.taken_button, MarkReminder(r.id, day, Mark.TAKEN)),),
             (
-                Button(self.t["snooze_button"], base + "z"),
-                Button(self.t["skip_button"], base + "s"),
+                Button(self.t.snooze_button, MarkReminder(r.id, day, Mark.SNOOZED)),
+                Button(self.t.skip_button, MarkReminder(r.id, day, Mark.SKIPPED)),
             ),
         )
 
     # -- button presses ---------------------------------------------------------
 
-    def press(self, user_id: int, action: str, now: datetime) -> Answer | None:
-        """Handle a reminder button; None when the action is not one of ours or is malformed."""
-        parts = action.split(":")
-        if parts[0] == "x" and len(parts) == 2 and parts[1] in ("y", "n"):
-            if parts[1] == "n":
-                return Answer(self.t["forget_kept"])
-            self.store.forget(user_id)
-            return Answer(self.t["forgotten"])
-        if parts[0] == "u" and len(parts) == 2:
-            return self._press_unremind(user_id, parts[1])
-        if parts[0] == "k" and len(parts) == 4 and parts[3] in ("t", "s", "z"):
-            try:
-                rid, day = int(parts[1]), datetime.strptime(parts[2], "%Y%m%d").date()
-            except ValueError:
-                return None
-            return self._press_reminder(user_id, rid, day, parts[3], now)
-        return None
+    def press(self, user_id: int, action: ReminderAction, now: datetime) -> Answer:
+        """Handle a reminder button; a button of someone else's or a removed reminder is 'gone'."""
+        match action:
+            case ConfirmForget():
+                if not action.yes:
+                    return Answer(self.t.forget_kept)
+                self.store.forget(user_id)
+                return Answer(self.t.forgotten)
+            case RemoveReminder():
+                if action.reminder_id is None:
+                    return Answer(self.t.removed_all.format(count=self.store.remove(user_id)))
+                return self._press_unremind(user_id, action.reminder_id)
+            case MarkReminder():
+                return self._press_reminder(user_id, action, now)
 
-    def _press_unremind(self, user_id: int, which: str) -> Answer | None:
-        if which == "all":
-            return Answer(self.t["removed_all"].format(count=self.store.remove(user_id)))
-        if not which.isdigit():
-            return None
-        r = self.store.find(user_id, int(which))
-        if r is None:
-            return Answer("", toast=self.t["gone"])
-        self.store.remove(user_id, r.id)
-        return Answer(self.t["removed"].format(time=_hhmm(r.at)))
-
-    def _press_reminder(self, user_id: int, rid: int, day: date, op: str, now: datetime) -> Answer:
+    def _press_unremind(self, user_id: int, rid: int) -> Answer:
         r = self.store.find(user_id, rid)
         if r is None:
-            return Answer("", toast=self.t["gone"])
-        head = [self.t["title"].format(time=_hhmm(r.at))]
-        if op == "z":
+            return Answer("", toast=self.t.gone)
+        self.store.remove(user_id, r.id)
+        return Answer(self.t.removed.format(time=_hhmm(r.at)))
+
+    def _press_reminder(self, user_id: int, action: MarkReminder, now: datetime) -> Answer:
+        r = self.store.find(user_id, action.reminder_id)
+        if r is None:
+            return Answer("", toast=self.t.gone)
+        day = action.day
+        head = [self.t.title.format(time=_hhmm(r.at))]
+        if action.mark is Mark.SNOOZED:
             until = self.store.snooze(r, day, now).astimezone(ZoneInfo(r.zone))
-            done = self.t["snoozed_done"].format(time=until.strftime("%H:%M"))
+            done = self.t.snoozed_done.format(time=until.strftime("%H:%M"))
         else:
-            self.store.record(r, day, _PRESS[op], now)
+            taken = action.mark is Mark.TAKEN
+            self.store.record(r, day, Status.TAKEN if taken else Status.SKIPPED, now)
             today = now.astimezone(ZoneInfo(r.zone)).date()
-            label = self.t["today"] if day == today else _day(day)
-            done = self.t["taken_done" if op == "t" else "skipped_done"].format(day=label)
+            label = self.t.today if day == today else _day(day)
+            done = (self.t.taken_done if taken else self.t.skipped_done).format(day=label)
         return Answer(self._reminder_text(r, day, head) + "\n\n" + done, toast=done)
 
     # -- wording helpers ----------------------------------------------------------
@@ -285,17 +309,23 @@ class ReminderConversation:
         local = r.due_utc.astimezone(zone)
         today = now.astimezone(zone).date()
         if local.date() == today:
-            when = self.t["today"]
+            when = self.t.today
         elif local.date() == today + timedelta(days=1):
-            when = self.t["tomorrow"]
+            when = self.t.tomorrow
         else:
             when = _day(local.date())
         return f"{when} at {local:%H:%M} {zone.key}"
 
     def _status(self, status: Status, day: date, today: date) -> str:
-        if status is Status.SENT:
-            return self.t["status_open" if day == today else "status_unanswered"]
-        return self.t[f"status_{status.value}"]
+        match status:
+            case Status.SENT:
+                return self.t.status_open if day == today else self.t.status_unanswered
+            case Status.TAKEN:
+                return self.t.status_taken
+            case Status.SKIPPED:
+                return self.t.status_skipped
+            case Status.MISSED:
+                return self.t.status_missed
 
     def _label(self, r: Reminder) -> str:
         return f"{_hhmm(r.at)} {r.note}"[:60].strip()

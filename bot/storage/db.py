@@ -5,6 +5,10 @@ created owner-only because it holds chat ids. The schema is versioned with
 `PRAGMA user_version` and migrated forward at start-up. Every table that
 holds something about one person is listed in PERSONAL_TABLES, so /forget
 reaches all of them.
+
+A file the bot cannot use (a folder, not a database, a missing folder, no
+permission, read-only) is a DatabaseError with a one-line message when it is
+opened, so the command line can print it and stop before anything else.
 """
 
 from __future__ import annotations
@@ -79,21 +83,101 @@ MIGRATIONS: list[str] = [
 PERSONAL_TABLES = ("feedback", "users", "reminders", "profiles", "history")
 
 
-def open_database(path: str | os.PathLike[str]) -> sqlite3.Connection:
-    """Open (creating owner-only if new) and migrate the database at `path`."""
-    if str(path) != ":memory:":
-        file = Path(path)
-        file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(file, os.O_CREAT | os.O_RDWR, 0o600)
-        os.close(fd)
-        os.chmod(file, 0o600)
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=5000")
-    migrate(conn)
+class DatabaseError(Exception):
+    """The database file cannot be used; the message is one line that names it."""
+
+
+def open_database(
+    path: str | os.PathLike[str], *, create_folder: bool = True, read_only: bool = False
+) -> sqlite3.Connection:
+    """Open (creating owner-only if new) and migrate the database at `path`.
+
+    `create_folder=False` refuses a missing folder instead of creating it.
+    `read_only=True` opens an existing file without writing anything, not
+    even a migration or a WAL file (for reports). Raises DatabaseError.
+    """
+    file = Path(path)
+    try:
+        if str(path) == ":memory:":
+            conn = _connect(":memory:")
+        elif file.is_dir():
+            raise DatabaseError(f"{file} is a folder, not a database file")
+        elif read_only:
+            conn = _connect_read_only(file)
+        else:
+            _create_file(file, create_folder)
+            conn = _connect(str(file))
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseError(_explain(file, exc)) from None
+    try:
+        conn.execute("PRAGMA user_version").fetchone()  # the first read: is it a database?
+        if not read_only:
+            if file.name != ":memory:":
+                os.chmod(file, 0o600)  # owner-only: it holds chat ids
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=5000")
+            migrate(conn)
+            conn.execute("BEGIN IMMEDIATE")  # proves it can be written, before it is needed
+            conn.execute("ROLLBACK")
+    except (OSError, sqlite3.Error) as exc:
+        conn.close()
+        raise DatabaseError(_explain(file, exc)) from None
     return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """How many migrations the file has had; 0 for a new or foreign database."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _create_file(file: Path, create_folder: bool) -> None:
+    folder = file.parent
+    if not folder.is_dir():
+        if folder.exists():
+            raise DatabaseError(f"{file}: {folder} is not a folder")
+        if not create_folder:
+            raise DatabaseError(f"{file}: the folder {folder} does not exist; create it first")
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(file, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    except FileExistsError:
+        fd = os.open(file, os.O_RDWR)  # can it be written?
+    os.close(fd)
+
+
+def _connect(name: str) -> sqlite3.Connection:
+    return sqlite3.connect(name, isolation_level=None, check_same_thread=False)
+
+
+def _connect_read_only(file: Path) -> sqlite3.Connection:
+    if not file.exists():
+        raise DatabaseError(f"{file} does not exist")
+    uri = file.resolve().as_uri() + "?mode=ro"
+    # No WAL file means no bot has it open: read the file as it is, so SQLite
+    # does not leave new -wal and -shm files beside it.
+    if not Path(f"{file}-wal").exists():
+        uri += "&immutable=1"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout=5000")
+    return conn
+
+
+def _explain(file: Path, exc: OSError | sqlite3.Error) -> str:
+    """The reason the file cannot be used, as one line a person can act on."""
+    if isinstance(exc, PermissionError):
+        return f"{file}: permission denied (the file and its folder must be writable)"
+    if isinstance(exc, OSError):
+        return f"{file}: {exc.strerror or exc}"
+    reason = str(exc)
+    if "not a database" in reason:
+        return f"{file} is not an SQLite database"
+    if "readonly" in reason:
+        return f"{file} is read-only (the file and its folder must be writable)"
+    if "unable to open" in reason:
+        return f"cannot open {file} (the file and its folder must be writable)"
+    return f"{file}: {reason}"
 
 
 def migrate(conn: sqlite3.Connection, migrations: list[str] | None = None) -> int:

@@ -30,6 +30,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.clock import Clock, ClockFileError, file_clock, system_clock
 from bot.config import Settings
@@ -39,7 +40,7 @@ from bot.reminders.conversation import COMMANDS as REMINDER_COMMANDS
 from bot.reminders.conversation import ReminderConversation
 from bot.reminders.delivery import Dispatcher
 from bot.reminders.store import ReminderStore
-from bot.storage.db import open_database
+from bot.storage.db import DatabaseError, open_database
 from bot.storage.stats import StatsStore
 from bot.telegram import faq_handlers as h
 from bot.telegram.errors import on_error
@@ -176,8 +177,12 @@ async def verify_token(settings: Settings) -> str | None:
     kwargs: dict[str, Any] = {}
     if settings.api_base_url:
         kwargs["base_url"] = settings.api_base_url.rstrip("/")
+    timeout = settings.http_timeout_seconds
+    request = HTTPXRequest(
+        connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout, pool_timeout=timeout
+    )
     try:
-        async with Bot(settings.token, **kwargs) as bot:
+        async with Bot(settings.token, request=request, **kwargs) as bot:
             await bot.get_me()
     except InvalidToken:
         return (
@@ -201,13 +206,18 @@ def run_bot(settings: Settings, engine: Engine) -> int:
     except ClockFileError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
-    problem = asyncio.run(verify_token(settings))
-    if problem:
-        sys.stderr.write(f"error: {problem}\n")
-        return 1
-    store = StatsStore(open_database(settings.database_path), clock=clock)
-    app = build_application(settings, engine, store, clock)
+    try:  # before the network: a bad DATABASE_PATH is found even offline
+        conn = open_database(settings.database_path, create_folder=settings.creates_database_folder)
+    except DatabaseError as exc:
+        sys.stderr.write(f"error: DATABASE_PATH: {exc}\n")
+        return 2
+    store = StatsStore(conn, clock=clock)
     try:
+        problem = asyncio.run(verify_token(settings))
+        if problem:
+            sys.stderr.write(f"error: {problem}\n")
+            return 1
+        app = build_application(settings, engine, store, clock)
         if settings.webhook_url:
             app.run_webhook(
                 listen=settings.webhook_listen,

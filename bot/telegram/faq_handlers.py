@@ -14,16 +14,19 @@ from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.faq.reply import Kind, Reply
-from bot.reminders.conversation import is_reminder_action
 from bot.storage.stats import format_stats
-from bot.telegram.flood import Verdict
-from bot.telegram.keyboards import (
-    parse_callback,
-    reply_keyboard,
-    start_keyboard,
-    topics_page,
-    without_feedback,
+from bot.telegram.callbacks import (
+    ConfirmForget,
+    Feedback,
+    MarkReminder,
+    RemindersHelp,
+    RemoveReminder,
+    ShowAnswer,
+    TopicsPage,
+    parse,
 )
+from bot.telegram.flood import Verdict
+from bot.telegram.keyboards import reply_keyboard, start_keyboard, topics_page, without_feedback
 from bot.telegram.reminder_handlers import press_reminder_button
 from bot.telegram.render import html_parts
 from bot.telegram.send import send_html
@@ -63,7 +66,7 @@ async def flood_guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if verdict is Verdict.ALLOW:
         return
     if verdict is Verdict.WARN and update.effective_chat is not None:
-        await context.bot.send_message(update.effective_chat.id, svc.engine.content.ui["slow_down"])
+        await context.bot.send_message(update.effective_chat.id, svc.engine.content.ui.slow_down)
     if update.callback_query is not None:
         await update.callback_query.answer()
     raise ApplicationHandlerStop
@@ -95,14 +98,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_user is not None:
         svc.store.seen_user(update.effective_user.id)
     caveats = " ".join(content.caveats)
-    text = f"{html.escape(content.ui['welcome'])}\n\n<i>{html.escape(caveats)}</i>"
+    text = f"{html.escape(content.ui.welcome)}\n\n<i>{html.escape(caveats)}</i>"
     if update.effective_chat is not None:
         await send_html(context.bot, update.effective_chat.id, [text], start_keyboard(content))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     content = services(context).engine.content
-    text = f"{html.escape(content.ui['help'])}\n\n{html.escape(content.ui['help_commands'])}"
+    text = f"{html.escape(content.ui.help)}\n\n{html.escape(content.ui.help_commands)}"
     if update.effective_chat is not None:
         await send_html(context.bot, update.effective_chat.id, [text])
 
@@ -111,7 +114,7 @@ async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     content = services(context).engine.content
     markup = topics_page(content, 0)
     if update.effective_chat is not None:
-        text = html.escape(content.ui["topics"])
+        text = html.escape(content.ui.topics)
         await send_html(context.bot, update.effective_chat.id, [text], markup)
 
 
@@ -129,7 +132,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is None:
         return
     if user is None or user.id not in svc.settings.admin_chat_ids:
-        await context.bot.send_message(chat.id, svc.engine.content.ui["admin_only"])
+        await context.bot.send_message(chat.id, svc.engine.content.ui.admin_only)
         return
     await send_html(context.bot, chat.id, [html.escape(format_stats(svc.store))])
 
@@ -155,7 +158,7 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or message.chat.type != ChatType.PRIVATE:
         return  # in groups, stay quiet about photos and stickers
-    await context.bot.send_message(message.chat.id, services(context).engine.content.ui["non_text"])
+    await context.bot.send_message(message.chat.id, services(context).engine.content.ui.non_text)
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -165,35 +168,32 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context)
     content = svc.engine.content
-    if is_reminder_action(query.data or ""):
-        await press_reminder_button(update, context, svc.reminders, svc.clock())
-        return
-    parsed = parse_callback(query.data)
-    if parsed is None or (parsed.entry_id and not content.has_entry(parsed.entry_id)):
-        await query.answer(content.ui["unknown_button"])
-        return
-    if parsed.action == "a":
-        await query.answer()
-        reply = svc.engine.answer_entry(parsed.entry_id)
-        record(svc, update, reply, parsed.entry_id)
-        await send_reply(update, context, reply)
-    elif parsed.action == "f":
-        user_id = update.effective_user.id if update.effective_user else 0
-        fresh = svc.store.record_feedback(user_id, parsed.entry_id, bool(parsed.value))
-        await query.answer(content.ui["feedback_thanks" if fresh else "feedback_already"])
-        message = query.message
-        if fresh and isinstance(message, Message):
-            await message.edit_reply_markup(without_feedback(message.reply_markup))
-    elif parsed.action == "t":
-        markup = topics_page(content, parsed.value)
-        await query.answer()
-        if isinstance(query.message, Message):
-            await query.message.edit_text(
-                html.escape(content.ui["topics"]), parse_mode=ParseMode.HTML, reply_markup=markup
-            )
-    else:  # "r": how reminders work
-        await query.answer()
-        if update.effective_chat is not None:
-            await send_html(
-                context.bot, update.effective_chat.id, [html.escape(content.ui["reminders_intro"])]
-            )
+    match parse(query.data):
+        case MarkReminder() | RemoveReminder() | ConfirmForget() as action:
+            await press_reminder_button(update, action, svc.reminders, svc.clock())
+        case ShowAnswer(entry_id) if content.has_entry(entry_id):
+            await query.answer()
+            reply = svc.engine.answer_entry(entry_id)
+            record(svc, update, reply, entry_id)
+            await send_reply(update, context, reply)
+        case Feedback(entry_id, helpful) if content.has_entry(entry_id):
+            user_id = update.effective_user.id if update.effective_user else 0
+            fresh = svc.store.record_feedback(user_id, entry_id, helpful)
+            await query.answer(content.ui.feedback_thanks if fresh else content.ui.feedback_already)
+            message = query.message
+            if fresh and isinstance(message, Message):
+                await message.edit_reply_markup(without_feedback(message.reply_markup))
+        case TopicsPage(page):
+            markup = topics_page(content, page)
+            await query.answer()
+            if isinstance(query.message, Message):
+                await query.message.edit_text(
+                    html.escape(content.ui.topics), parse_mode=ParseMode.HTML, reply_markup=markup
+                )
+        case RemindersHelp():
+            await query.answer()
+            if update.effective_chat is not None:
+                text = html.escape(content.ui.reminders_intro)
+                await send_html(context.bot, update.effective_chat.id, [text])
+        case _:  # not ours, malformed, or an entry the content no longer has
+            await query.answer(content.ui.unknown_button)

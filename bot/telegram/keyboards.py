@@ -1,48 +1,33 @@
-"""Buttons and callback data for Telegram.
+"""Inline keyboards for the FAQ: question buttons, feedback, /start and /topics.
 
-callback_data is at most 64 bytes: entry ids are capped at 48 characters
-by content validation, so "f:<id>:1" always fits.
+Every callback_data comes from `bot.telegram.callbacks.encode`, which keeps it
+within Telegram's 64 bytes (entry ids are capped at 48 characters by content
+validation).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.faq.content import Content
 from bot.faq.reply import Choice, Kind, Reply
+from bot.telegram.callbacks import (
+    Feedback,
+    Payload,
+    RemindersHelp,
+    ShowAnswer,
+    TopicsPage,
+    encode,
+    parse,
+)
 
 TOPICS_PER_PAGE = 8
 MAX_BUTTON_TEXT = 60
 
 
-@dataclass(frozen=True)
-class Callback:
-    """A parsed button press."""
-
-    action: str  # "a" answer, "f" feedback, "t" topics page, "r" reminders
-    entry_id: str = ""
-    value: int = 0
-
-
-def parse_callback(data: str | None) -> Callback | None:
-    """None for anything we did not produce (old or forged buttons)."""
-    if not data:
-        return None
-    parts = data.split(":")
-    try:
-        if parts[0] == "a" and len(parts) == 2:
-            return Callback("a", parts[1])
-        if parts[0] == "f" and len(parts) == 3 and parts[2] in ("0", "1"):
-            return Callback("f", parts[1], int(parts[2]))
-        if parts[0] == "t" and len(parts) == 2:
-            return Callback("t", value=int(parts[1]))
-        if parts[0] == "r" and len(parts) == 1:
-            return Callback("r")
-    except ValueError:
-        return None
-    return None
+def inline_button(label: str, payload: Payload) -> InlineKeyboardButton:
+    """An inline button whose press comes back as `payload`."""
+    return InlineKeyboardButton(label, callback_data=encode(payload))
 
 
 def _label(text: str) -> str:
@@ -50,7 +35,7 @@ def _label(text: str) -> str:
 
 
 def _question_button(choice: Choice) -> InlineKeyboardButton:
-    return InlineKeyboardButton(_label(choice.question), callback_data=f"a:{choice.entry_id}")
+    return inline_button(_label(choice.question), ShowAnswer(choice.entry_id))
 
 
 def reply_keyboard(reply: Reply, content: Content) -> InlineKeyboardMarkup | None:
@@ -66,8 +51,8 @@ def reply_keyboard(reply: Reply, content: Content) -> InlineKeyboardMarkup | Non
 
 def feedback_row(entry_id: str, content: Content) -> list[InlineKeyboardButton]:
     return [
-        InlineKeyboardButton("👍 " + content.ui["helpful"], callback_data=f"f:{entry_id}:1"),
-        InlineKeyboardButton("👎 " + content.ui["not_helpful"], callback_data=f"f:{entry_id}:0"),
+        inline_button("👍 " + content.ui.helpful, Feedback(entry_id, helpful=True)),
+        inline_button("👎 " + content.ui.not_helpful, Feedback(entry_id, helpful=False)),
     ]
 
 
@@ -78,18 +63,22 @@ def without_feedback(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarku
     rows = [
         list(row)
         for row in markup.inline_keyboard
-        if not any(str(b.callback_data or "").startswith("f:") for b in row)
+        if not any(isinstance(_payload(b), Feedback) for b in row)
     ]
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+def _payload(b: InlineKeyboardButton) -> Payload | None:
+    data = b.callback_data
+    return parse(data) if isinstance(data, str) else None
+
+
 def start_keyboard(content: Content) -> InlineKeyboardMarkup:
     buttons = [
-        InlineKeyboardButton(_label(content.entry(e).question), callback_data=f"a:{e}")
-        for e in content.popular
+        inline_button(_label(content.entry(e).question), ShowAnswer(e)) for e in content.popular
     ]
     rows = [[b] for b in buttons]
-    rows.append([InlineKeyboardButton(content.ui["reminders_button"], callback_data="r")])
+    rows.append([inline_button(content.ui.reminders_button, RemindersHelp())])
     return InlineKeyboardMarkup(rows)
 
 
@@ -102,13 +91,9 @@ def topics_page(content: Content, page: int) -> InlineKeyboardMarkup:
     rows = [[_question_button(Choice(e.id, e.question))] for e in chunk]
     nav = []
     if page > 0:
-        nav.append(
-            InlineKeyboardButton("‹ " + content.ui["previous_page"], callback_data=f"t:{page - 1}")
-        )
+        nav.append(inline_button("‹ " + content.ui.previous_page, TopicsPage(page - 1)))
     if page < pages - 1:
-        nav.append(
-            InlineKeyboardButton(content.ui["next_page"] + " ›", callback_data=f"t:{page + 1}")
-        )
+        nav.append(inline_button(content.ui.next_page + " ›", TopicsPage(page + 1)))
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)

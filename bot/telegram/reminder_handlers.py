@@ -10,14 +10,15 @@ import html
 import logging
 from datetime import datetime
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.reminders.conversation import Answer, ReminderConversation
+from bot.reminders.conversation import Answer, ReminderAction, ReminderConversation
 from bot.reminders.delivery import Send, SendResult
 from bot.reminders.store import Occurrence
+from bot.telegram.keyboards import inline_button
 from bot.telegram.send import send_html
 from bot.telegram.services import services
 
@@ -28,10 +29,7 @@ def keyboard(answer: Answer) -> InlineKeyboardMarkup | None:
     if not answer.buttons:
         return None
     return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.action) for b in row]
-            for row in answer.buttons
-        ]
+        [[inline_button(b.label, b.action) for b in row] for row in answer.buttons]
     )
 
 
@@ -59,15 +57,16 @@ async def welcome_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def press_reminder_button(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, desk: ReminderConversation, now: datetime
+    update: Update,
+    action: ReminderAction,
+    desk: ReminderConversation,
+    now: datetime,
 ) -> None:
+    """A parsed reminder button (see `bot.telegram.callbacks`): the core decides, we edit."""
     query = update.callback_query
     if query is None or update.effective_user is None:
         return
-    answer = desk.press(update.effective_user.id, query.data or "", now)
-    if answer is None:
-        await query.answer(desk.unknown_button)
-        return
+    answer = desk.press(update.effective_user.id, action, now)
     await query.answer(answer.toast[:200] or None)
     if not isinstance(query.message, Message):
         return

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import astuple, fields
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.faq.content import Content, ContentError, load_content
+from bot.faq.safety import dose_mention
+from bot.faq.texts import ReminderTexts, ReplyTexts, UiTexts, text_fields
 from tests.conftest import ROOT, write_faq
 
 REQUIRED_IDS = [
@@ -71,7 +75,7 @@ def test_answers_are_not_pasted_from_the_article(content: Content) -> None:
     for entry in content.entries:
         copied = _shingles(entry.answer) & article
         assert not copied, f"{entry.id} copies the article: {copied}"
-    for text in [t.text for t in content.tips] + list(content.reminders.values()):
+    for text in [t.text for t in content.tips] + list(astuple(content.reminders)):
         assert not _shingles(text) & article, f"copies the article: {text}"
 
 
@@ -164,6 +168,93 @@ def test_reminder_texts_use_exactly_their_placeholders(tmp_path: Path) -> None:
     assert err.field_name == "reminders.set"
     assert "{next}, {time}, {zone}" in str(err)
     assert err.line == _line_of(text, "Daily reminder set for {time}. Next")
+
+
+def test_texts_are_typed_and_match_the_yaml_keys(content: Content) -> None:
+    raw = yaml.safe_load(GOOD)
+    sections = [("ui", UiTexts), ("texts", ReplyTexts), ("reminders", ReminderTexts)]
+    for section, cls in sections:
+        names = {name for name, _ in text_fields(cls)}
+        keys = set(raw[section]) - {"fallback_topics"}  # a list of ids, not a text
+        assert names == keys, section  # no text missing, none unused
+    assert all(isinstance(v, str) and v for v in astuple(content.ui))
+    assert content.ui.help_commands.count("\n") >= 5  # keeps its line breaks
+    assert content.ui.help_commands.startswith("/start")
+    assert "\n" not in content.ui.welcome  # folded to one line
+    assert content.reminders.set.format(time="21:30", zone="UTC", next="x").startswith("Daily")
+    assert {f.name for f in fields(ReplyTexts)} >= {"dose_above", "dose_below", "dose_within"}
+
+
+@pytest.mark.parametrize(
+    ("question", "expect"),
+    [("is 800 mg ok", "above"), ("is 50 mg ok", "below"), ("is 300mg ok", "inside")],
+)
+def test_dose_notes_fill_in_the_amount(content: Content, question: str, expect: str) -> None:
+    mention = dose_mention(question)
+    assert mention is not None
+    note = mention.note(content.texts)
+    assert f"You mentioned {mention.label} mg" in note and expect in note
+    assert "{" not in note
+
+
+def test_a_missing_text_names_its_section_and_line(tmp_path: Path) -> None:
+    needle = '  clarify: "I am not sure which question you mean. Did you mean:"\n'
+    err = _error(_write(tmp_path, GOOD.replace(needle, "", 1)))
+    assert err.field_name == "texts"
+    assert "missing required field 'clarify'" in str(err)
+    assert err.line == _line_of(GOOD, "\ntexts:") + 1
+    assert str(err).startswith(f"{tmp_path / 'faq.yaml'}:{err.line}: texts: ")
+    needle = '  next_page: "More topics"\n'
+    err = _error(_write(tmp_path, GOOD.replace(needle, "", 1)))
+    assert err.field_name == "ui" and "missing required field 'next_page'" in str(err)
+    assert err.line == _line_of(GOOD, "\nui:") + 1
+
+
+@pytest.mark.parametrize(
+    ("needle", "replacement", "field", "problem"),
+    [
+        (
+            "You mentioned {amount} mg. That is above",
+            "You mentioned {amt} mg. That is above",
+            "texts.dose_above",
+            "must use exactly {amount}, found ['amt']",
+        ),
+        (
+            "You mentioned {amount} mg. That is below",
+            "You mentioned some mg. That is below",
+            "texts.dose_below",
+            "must use exactly {amount}, found none",
+        ),
+        (
+            'helpful: "Helpful"',
+            'helpful: "Helpful {name}"',
+            "ui.helpful",
+            "must use exactly no placeholders, found ['name']",
+        ),
+        (
+            'helpful: "Helpful"',
+            'helpful: "Helpful {"',
+            "ui.helpful",
+            "bad placeholder",
+        ),
+        (
+            "/help - this message",
+            "/help - this {message}",
+            "ui.help_commands",
+            "must use exactly no placeholders",
+        ),
+    ],
+)
+def test_wrong_placeholders_name_file_line_and_field(
+    tmp_path: Path, needle: str, replacement: str, field: str, problem: str
+) -> None:
+    text = GOOD.replace(needle, replacement, 1)
+    assert text != GOOD
+    err = _error(_write(tmp_path, text))
+    assert err.field_name == field
+    assert problem in err.message
+    assert err.line == _line_of(text, f"\n  {field.split('.')[1]}:") + 1
+    assert str(err).startswith(f"{tmp_path / 'faq.yaml'}:{err.line}: {field}: ")
 
 
 def test_reminder_caveat_and_tips_are_checked(tmp_path: Path) -> None:

@@ -90,22 +90,25 @@ def test_an_amount_within_the_range_is_not_called_too_much(chat: Conversation) -
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "category"),
     [
-        "I have chest pain after taking magnesium",
-        "my friend fainted",
-        "i cant breathe",
-        "irregular heartbeat since i started it",
-        "I think I took too much, like the whole bottle",
-        "i want to kill myself",
-        "severe weakness in my legs, how much should i take",
+        ("I have chest pain after taking magnesium", "heart"),
+        ("my friend fainted", "collapse_weakness"),
+        ("i cant breathe", "breathing_unresponsive"),
+        ("irregular heartbeat since i started it", "heart"),
+        ("I think I took too much, like the whole bottle", "overdose"),
+        ("i want to kill myself", "self_harm"),
+        ("severe weakness in my legs, how much should i take", "collapse_weakness"),
     ],
 )
-def test_emergencies_get_the_urgent_reply_first(chat: Conversation, question: str) -> None:
+def test_emergencies_get_the_urgent_reply_first(
+    chat: Conversation, question: str, category: str
+) -> None:
     reply = chat.say(question)
     assert reply.kind is Kind.URGENT
-    assert reply.text.startswith("This sounds like it could be an emergency")
-    assert "emergency" in reply.text
+    assert reply.triage == category
+    assert "emergency number" in reply.body[0]
+    assert "mg" not in reply.text and not reply.choices and not reply.related
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.faq.content import Content
-from bot.reminders.conversation import Answer, ReminderConversation
+from bot.reminders.conversation import (
+    Answer,
+    ConfirmForget,
+    Mark,
+    MarkReminder,
+    ReminderAction,
+    ReminderConversation,
+    RemoveReminder,
+)
 from bot.reminders.store import HistoryRow, ReminderStore, Status
 from bot.reminders.streak import streak
 from bot.storage.db import open_database
@@ -36,7 +44,7 @@ def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
     return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
 
 
-def all_actions(answer: Answer) -> list[str]:
+def all_actions(answer: Answer) -> list[ReminderAction]:
     return [b.action for row in answer.buttons for b in row]
 
 
@@ -122,12 +130,13 @@ def test_unremind_with_buttons_all_and_stop(desk: ReminderConversation) -> None:
     say(desk, "/remind 21:30")
     pick = desk.command("unremind", ANN, "", NOW)
     actions = all_actions(pick)
-    assert len(actions) == 3 and actions[-1] == "u:all"
-    assert all(len(a.encode()) <= 64 for a in actions)
+    mine = desk.store.of_user(ANN)
+    assert actions == [RemoveReminder(r.id) for r in mine] + [RemoveReminder(None)]
+    assert len(actions) == 3
     removed = desk.press(ANN, actions[0], NOW)
-    assert removed is not None and "08:00" in removed.text
+    assert "08:00" in removed.text
     gone = desk.press(ANN, actions[0], NOW)
-    assert gone is not None and gone.toast and not gone.text
+    assert gone.toast and not gone.text
     assert "21:30" in say(desk, "/unremind 21:30")
     say(desk, "/remind 7:00")
     assert "(1)" in say(desk, "/stop")
@@ -138,11 +147,15 @@ def test_someone_elses_button_does_nothing(desk: ReminderConversation) -> None:
     say(desk, "/remind 21:30")
     r = desk.store.of_user(ANN)[0]
     before = snapshot(desk.store.conn)
-    for action in (f"u:{r.id}", f"k:{r.id}:20260327:t", f"k:{r.id}:20260327:z"):
+    day = date(2026, 3, 27)
+    actions: list[ReminderAction] = [RemoveReminder(r.id)]
+    actions += [MarkReminder(r.id, day, mark) for mark in Mark]
+    for action in actions:
         answer = desk.press(2, action, NOW)
-        assert answer is not None and answer.toast and not answer.text
-    assert desk.press(ANN, "k:1:2026-03-27:t", NOW) is None
-    assert desk.press(ANN, "u:one", NOW) is None
+        assert answer.toast and not answer.text
+    for action in (RemoveReminder(r.id + 1), MarkReminder(r.id + 1, day, Mark.TAKEN)):
+        answer = desk.press(ANN, action, NOW)  # a reminder that no longer exists
+        assert answer.toast and not answer.text
     assert snapshot(desk.store.conn) == before
 
 
@@ -157,14 +170,15 @@ def test_reminder_message_buttons_and_presses(desk: ReminderConversation) -> Non
     assert "with dinner" in message.text and "Tip:" in message.text
     assert "kidney problems" in lines[-1] and "medications" in lines[-1]
     actions = all_actions(message)
-    assert [a[-1] for a in actions] == ["t", "z", "s"]
+    rid, day = occ.reminder.id, occ.day
+    assert actions == [MarkReminder(rid, day, m) for m in (Mark.TAKEN, Mark.SNOOZED, Mark.SKIPPED)]
     late = desk.message(occ, late=True).text
     assert "late" in late and "21:30" in late
     desk.store.mark_sent(occ, due)
     snoozed = desk.press(ANN, actions[1], due)
-    assert snoozed is not None and "22:00" in snoozed.text and not snoozed.buttons
+    assert "22:00" in snoozed.text and not snoozed.buttons
     taken = desk.press(ANN, actions[0], due + timedelta(minutes=3))
-    assert taken is not None and "taken for today" in taken.text
+    assert "taken for today" in taken.text
     assert desk.store.get(occ.reminder.id).snooze_utc is None  # Taken cancels the snooze
 
 
@@ -216,11 +230,12 @@ def test_forget_deletes_everything_after_confirming(
     desk.store.record(r, date(2026, 3, 26), Status.TAKEN, NOW)
     prompt = desk.command("forget", ANN, "", NOW)
     assert "Are you sure" in prompt.text
-    kept = desk.press(ANN, "x:n", NOW)
-    assert kept is not None and "nothing was deleted" in kept.text.lower()
+    assert all_actions(prompt) == [ConfirmForget(yes=True), ConfirmForget(yes=False)]
+    kept = desk.press(ANN, ConfirmForget(yes=False), NOW)
+    assert "nothing was deleted" in kept.text.lower()
     assert desk.store.of_user(ANN)
     done = desk.press(ANN, all_actions(prompt)[0], NOW)
-    assert done is not None and "deleted everything" in done.text
+    assert "deleted everything" in done.text
     conn = desk.store.conn
     for table in ("users", "feedback", "reminders", "profiles", "history"):
         n = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (ANN,)).fetchone()[0]

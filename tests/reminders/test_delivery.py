@@ -30,10 +30,12 @@ class Outbox:
         self.sent: list[tuple[int, date, bool]] = []
         self.result = SendResult.SENT
         self.slow: set[int] = set()
+        self.in_flight = asyncio.Event()  # set when a send has begun
 
     async def __call__(self, occ: Occurrence, late: bool) -> SendResult:
+        self.in_flight.set()
         if occ.reminder.user_id in self.slow:
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(0.5)  # a slow person: simulated behaviour, not a wait
         if self.result is SendResult.SENT:
             self.sent.append((occ.reminder.user_id, occ.day, late))
         return self.result
@@ -167,7 +169,7 @@ async def test_close_lets_sends_in_flight_finish(tmp_path: Path) -> None:
     clock.now = datetime(2026, 3, 27, 20, 0, tzinfo=UTC)
     dispatcher.kick()
     dispatcher.kick()  # a second trigger while draining does not start a second drain
-    await asyncio.sleep(0.1)
+    await asyncio.wait_for(outbox.in_flight.wait(), 5)  # the slow send has begun
     await dispatcher.close()
     assert outbox.sent == [(1, date(2026, 3, 27), False)]
     assert store.get(1).day == date(2026, 3, 28)  # recorded before close returned

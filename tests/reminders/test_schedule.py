@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.faq.content import Content
+from bot.reminders.conversation import ReminderConversation
 from bot.reminders.schedule import ScheduleError, due_on, find_zone, following, next_due, parse_time
+from bot.reminders.store import ReminderStore
+from bot.storage.db import open_database
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -33,6 +38,31 @@ KOLKATA = ZoneInfo("Asia/Kolkata")
 )
 def test_times_people_type(text: str, expected: time) -> None:
     assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected", "note"),
+    [
+        ("9:30 pm", time(21, 30), ""),
+        ("9:30 PM", time(21, 30), ""),
+        ("9:30 p.m.", time(21, 30), ""),
+        ("9 pm", time(21, 0), ""),
+        ("8 am with breakfast", time(8, 0), "with breakfast"),
+        ("9:30pm", time(21, 30), ""),
+        ("21.30 with dinner", time(21, 30), "with dinner"),
+        ("0930", time(9, 30), ""),
+    ],
+)
+def test_times_typed_after_remind(
+    content: Content, tmp_path: Path, typed: str, expected: time, note: str
+) -> None:
+    """`/remind 9:30 pm` arrives as two words; the am/pm belongs to the time, not the note."""
+    store = ReminderStore(open_database(tmp_path / "db.sqlite3"))
+    conversation = ReminderConversation(content, store, ZoneInfo("UTC"))
+    answer = conversation.command("remind", 1, typed, utc(2026, 3, 27, 12))
+    (reminder,) = store.of_user(1)
+    assert (reminder.at, reminder.note) == (expected, note)
+    assert expected.strftime("%H:%M") in answer.text
 
 
 @pytest.mark.parametrize("text", ["25:00", "soon", "13pm", "21:75", "", "9:3"])
@@ -62,8 +92,8 @@ def test_unknown_zone_is_explained() -> None:
         find_zone("Mars/Phobos")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_next_is_today_or_tomorrow() -> None:

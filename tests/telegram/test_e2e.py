@@ -1,4 +1,9 @@
-"""The real bot over real HTTP against the fake Bot API: what a person sees."""
+"""The real bot over real HTTP against the fake Bot API: what a person sees.
+
+Most tests share one bot (starting one costs about a second) and each brings
+its own people, so none depends on another having run. The tests that count
+(/stats, `unanswered`) get a bot and a database of their own.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,25 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import Call, FakeTelegram
 from tests.harness import (
     BOT_USERNAME,
     TOKEN,
     BotProcess,
+    User,
     buttons,
     group_user,
+    labels,
     new_user,
 )
 
 ADMIN = 4242
+DOSAGE = "How much magnesium glycinate should I take?"
+START_SLOWLY = "How should I start taking magnesium glycinate?"
+WITH_FOOD = "Should I take magnesium glycinate with food?"
+SEE_A_DOCTOR = "Should I see a doctor before taking magnesium glycinate?"
+HYDRATION = "Do I need to drink more water?"
+CREATINE = "is <b>creatine</b> safe & good?"
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +49,21 @@ def bot(tg: FakeTelegram, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     assert process.stop() == 0, process.log()
 
 
-def text(call: object) -> str:
-    return str(call.params["text"])  # type: ignore[attr-defined]
+@pytest.fixture
+def own_bot(tmp_path: Path) -> Iterator[BotProcess]:
+    """A bot with a fake server and a database of its own, for tests that count."""
+    server = FakeTelegram(TOKEN).start()
+    process = BotProcess(server, tmp_path, {"ADMIN_CHAT_IDS": str(ADMIN)})
+    try:
+        process.start()
+        yield process
+        assert process.stop() == 0, process.log()
+    finally:
+        server.stop()
+
+
+def text(call: Call) -> str:
+    return str(call.params["text"])
 
 
 def test_start_publishes_commands_and_welcomes(tg: FakeTelegram, bot: BotProcess) -> None:
@@ -48,49 +74,50 @@ def test_start_publishes_commands_and_welcomes(tg: FakeTelegram, bot: BotProcess
     welcome = ann.reply()
     assert "not medical advice" in text(welcome)
     assert "kidney problems" in text(welcome) and "medications" in text(welcome)
-    labels = [label for label, _ in buttons(welcome)]
-    assert "How much magnesium glycinate should I take?" in labels
-    assert any("side effects" in label for label in labels)
-    assert any("kidney" in label for label in labels)
-    assert any("medications" in label for label in labels)
-    assert any("reminder" in label.lower() for label in labels)
+    shown = labels(welcome)
+    assert DOSAGE in shown
+    assert any("side effects" in label for label in shown)
+    assert any("kidney" in label for label in shown)
+    assert any("medications" in label for label in shown)
+    assert any("reminder" in label.lower() for label in shown)
     assert welcome.params["parse_mode"] == "HTML"
 
 
-def test_a_conversation(tg: FakeTelegram, bot: BotProcess) -> None:
-    ann = new_user(tg)
+def ask_rate_and_fail(ann: User) -> None:
+    """Ann asks, follows a related question, rates it, and asks what the bot cannot answer."""
     ann.send("how much shld i take??")
     answer = ann.reply()
     assert "200-400 mg" in text(answer)
     assert "kidney problems" in text(answer)
-    data = [d for _, d in buttons(answer)]
-    assert data[:3] == ["a:start-slowly", "a:take-with-food", "a:consult-professional"]
-    assert data[3:] == ["f:dosage:1", "f:dosage:0"]
-    assert all(len(d.encode()) <= 64 for d in data)
+    shown = labels(answer)
+    assert shown[:3] == [START_SLOWLY, WITH_FOOD, SEE_A_DOCTOR]  # related questions
+    assert len(shown) == 5 and "Helpful" in shown[3] and "Not helpful" in shown[4]
+    assert all(len(data.encode()) <= 64 for _, data in buttons(answer))
 
-    ann.press("a:take-with-food", on=answer)
-    tg.wait_for("answerCallbackQuery", count=1)
+    ann.answer_to(ann.press(WITH_FOOD, on=answer))
     food = ann.reply()
     assert "meal" in text(food)
 
-    ann.press("f:take-with-food:1", on=food)
-    acks = tg.wait_for("answerCallbackQuery", count=2)
-    assert acks[-1].params["text"] == "Thanks for your feedback!"
-    edit = tg.wait_for("editMessageReplyMarkup", count=1)[-1]
-    assert "f:" not in str(edit.params.get("reply_markup"))
-    ann.press("f:take-with-food:0", on=food)
-    again = tg.wait_for("answerCallbackQuery", count=3)[-1]
+    thanks = ann.answer_to(ann.press("Helpful", on=food))
+    assert thanks.params["text"] == "Thanks for your feedback!"
+    edit = ann.tg.wait_for("editMessageReplyMarkup", 1, chat_id=ann.chat_id)[-1]
+    assert not any("helpful" in label.lower() for label in labels(edit))  # voted: row gone
+    again = ann.answer_to(ann.press("Not helpful", on=food))  # a second tap, same message
     assert "already" in again.params["text"]
 
-    ann.send("food and water")
-    clarify = ann.reply()
-    assert "Did you mean" in text(clarify)
-    assert [d for _, d in buttons(clarify)] == ["a:take-with-food", "a:hydration"]
-
-    ann.send("is <b>creatine</b> safe & good?")
+    ann.send(CREATINE)
     fallback = ann.reply()
     assert "Sorry" in text(fallback)
     assert "medications" in text(fallback)
+
+
+def test_a_conversation(tg: FakeTelegram, bot: BotProcess) -> None:
+    ann = new_user(tg)
+    ask_rate_and_fail(ann)
+    ann.send("food and water")
+    clarify = ann.reply()
+    assert "Did you mean" in text(clarify)
+    assert labels(clarify) == [WITH_FOOD, HYDRATION]
 
 
 def test_help_topics_and_dose(tg: FakeTelegram, bot: BotProcess) -> None:
@@ -101,10 +128,11 @@ def test_help_topics_and_dose(tg: FakeTelegram, bot: BotProcess) -> None:
     topics = bob.reply()
     rows = topics.params["reply_markup"]["inline_keyboard"]
     assert len(rows) <= 9  # a page, not a 20-row wall
-    assert rows[-1][-1]["callback_data"] == "t:1"
-    bob.press("t:1", on=topics)
-    edit = tg.wait_for("editMessageText", count=1)[-1]
-    assert "t:0" in str(edit.params["reply_markup"])
+    assert "More" in labels(topics)[-1]
+    bob.answer_to(bob.press("More topics", on=topics))
+    edit = tg.wait_for("editMessageText", 1, chat_id=bob.chat_id)[-1]
+    assert any("Back" in label for label in labels(edit))
+    assert labels(edit)[0] not in labels(topics)  # the next page, not the same one
     bob.send("/dose")
     assert "200-400 mg" in text(bob.reply())
 
@@ -117,8 +145,11 @@ def test_sticker_edited_message_and_groups(tg: FakeTelegram, bot: BotProcess) ->
     assert "diarrhea" in text(cat.reply())
 
     member = group_user(tg, -100555)
-    member.send("how much should I take?")
-    assert member.nothing_more(1.5)
+    member.send("how much should I take?")  # not addressed to the bot
+    # One chat's updates are handled in order: had the bot answered the line
+    # above, that answer would come before the help.
+    member.send("/help@" + BOT_USERNAME)
+    assert "/topics" in text(member.reply())
     member.send(
         f"@{BOT_USERNAME} how much should I take?",
         entities=[{"type": "mention", "offset": 0, "length": len(BOT_USERNAME) + 1}],
@@ -126,13 +157,15 @@ def test_sticker_edited_message_and_groups(tg: FakeTelegram, bot: BotProcess) ->
     assert "200-400 mg" in text(member.reply())
     member.send("/dose@" + BOT_USERNAME)
     assert "200-400 mg" in text(member.reply())
+    assert member.nothing_more()
 
 
 def test_emergency_gets_the_urgent_reply(tg: FakeTelegram, bot: BotProcess) -> None:
     dan = new_user(tg)
     dan.send("I have chest pain and my heart is racing")
     reply = text(dan.reply())
-    assert reply.startswith("This sounds like it could be an emergency")
+    opening = " ".join(reply.split(". ")[:2])  # the urgent advice comes first
+    assert "emergency number" in opening, reply
 
 
 def test_flooding_person_is_told_to_slow_down_others_still_served(
@@ -143,30 +176,35 @@ def test_flooding_person_is_told_to_slow_down_others_still_served(
         flood.send(f"how much should i take {i}")
     got = flood.receive(21, timeout=20)
     assert sum("slow down" in text(c) for c in got) == 1
-    assert flood.nothing_more(1.0)
+    assert flood.nothing_more()
     eve = new_user(tg)
     eve.send("is it safe")
     assert "generally considered safe" in text(eve.reply())
 
 
-def test_stats_for_admins_only(tg: FakeTelegram, bot: BotProcess) -> None:
+def test_stats_for_admins_only(own_bot: BotProcess) -> None:
+    tg = own_bot.tg
     nosy = new_user(tg)
     nosy.send("/stats")
     assert "only for the bot's admins" in text(nosy.reply())
-    from tests.harness import User
+    ask_rate_and_fail(new_user(tg))
 
     admin = User(tg, ADMIN)
     admin.send("/stats")
     stats = text(admin.reply())
-    assert "Users:" in stats and "fallback" in stats
+    assert "Users:" in stats and "fallback 1" in stats
     assert "take-with-food: 1 / 0" in stats
     assert "is &lt;b&gt;creatine&lt;/b&gt; safe &amp; good?" in stats
 
 
-def test_unanswered_command_lists_what_the_bot_could_not_answer(bot: BotProcess) -> None:
-    result = run_cli("unanswered", env={"DATABASE_PATH": str(bot.workdir / "bot.sqlite3")})
+def test_unanswered_command_lists_what_the_bot_could_not_answer(own_bot: BotProcess) -> None:
+    admin = User(own_bot.tg, ADMIN)  # whoever asked, no user id is kept
+    admin.send(CREATINE)
+    assert "Sorry" in text(admin.reply())
+    db = own_bot.workdir / "bot.sqlite3"
+    result = run_cli("unanswered", env={"DATABASE_PATH": str(db)})
     assert result.returncode == 0
-    assert "1 x is <b>creatine</b> safe & good?" in result.stdout
+    assert f"1 x {CREATINE}" in result.stdout
     assert str(ADMIN) not in result.stdout
 
 

@@ -1,0 +1,144 @@
+"""The interface texts of content/faq.yaml as typed, frozen objects.
+
+Each YAML section (`ui`, `texts`, `reminders`) is one dataclass and each of
+its keys one `str` attribute, so a misspelt name fails mypy instead of a
+person's chat. Every field declares, with `text(...)`, exactly which
+`{placeholders}` it must use; `bot.faq.content` walks these declarations to
+load and validate the file (one loader for all three classes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import Field, dataclass, field, fields
+from typing import Any
+
+__all__ = ["ReminderTexts", "ReplyTexts", "TextSpec", "UiTexts", "spec_of", "text", "text_fields"]
+
+_SPEC = "magbot.text"
+
+
+@dataclass(frozen=True)
+class TextSpec:
+    """What a text field must look like in the YAML."""
+
+    placeholders: frozenset[str]
+    keep_lines: bool = False  # keep line breaks instead of folding whitespace
+    must_mention: tuple[str, ...] = ()  # phrases it must contain (case-insensitive)
+
+
+def text(placeholders: str = "", *, keep_lines: bool = False, must_mention: str = "") -> Any:
+    """Declare a text field; `placeholders` are the names it uses, space-separated.
+
+    `must_mention` lists required phrases separated by '|'.
+    """
+    spec = TextSpec(
+        frozenset(placeholders.split()),
+        keep_lines,
+        tuple(p for p in must_mention.split("|") if p),
+    )
+    return field(metadata={_SPEC: spec})
+
+
+def spec_of(f: Field[Any]) -> TextSpec:
+    spec = f.metadata.get(_SPEC)
+    if not isinstance(spec, TextSpec) or f.type not in ("str", str):
+        raise TypeError(f"{f.name} must be declared as `{f.name}: str = text(...)`")
+    return spec
+
+
+def text_fields(cls: type[UiTexts | ReplyTexts | ReminderTexts]) -> list[tuple[str, TextSpec]]:
+    """Every field of a texts class with its spec, in declaration order."""
+    return [(f.name, spec_of(f)) for f in fields(cls)]
+
+
+@dataclass(frozen=True)
+class UiTexts:
+    """`ui:` in the YAML: what the Telegram interface says around the answers."""
+
+    welcome: str = text()
+    help: str = text()
+    help_commands: str = text(keep_lines=True)
+    topics: str = text()
+    non_text: str = text()
+    slow_down: str = text()
+    feedback_thanks: str = text()
+    feedback_already: str = text()
+    helpful: str = text()
+    not_helpful: str = text()
+    next_page: str = text()
+    previous_page: str = text()
+    admin_only: str = text()
+    unknown_button: str = text()
+    reminders_button: str = text()
+    reminders_intro: str = text()
+
+
+@dataclass(frozen=True)
+class ReplyTexts:
+    """`texts:` in the YAML: the engine's fixed replies and headings."""
+
+    caveats_heading: str = text()
+    fallback: str = text()
+    clarify: str = text()
+    dose_above: str = text("amount")
+    dose_below: str = text("amount")
+    dose_within: str = text("amount")
+    related: str = text()
+
+
+@dataclass(frozen=True)
+class ReminderTexts:
+    """`reminders:` in the YAML: everything the reminder conversation says."""
+
+    title: str = text("time")
+    note: str = text("note")
+    tip: str = text("tip")
+    late: str = text("time")
+    snoozed_again: str = text()
+    caveat: str = text(must_mention="kidney problems|medications")
+    taken_button: str = text()
+    snooze_button: str = text()
+    skip_button: str = text()
+    taken_done: str = text("day")
+    skipped_done: str = text("day")
+    snoozed_done: str = text("time")
+    gone: str = text()
+    usage: str = text()
+    set: str = text("time zone next")
+    set_note: str = text("note")
+    default_zone: str = text("zone")
+    too_many: str = text("max")
+    duplicate: str = text("time")
+    note_too_long: str = text("length max")
+    list_empty: str = text()
+    list_heading: str = text()
+    list_item: str = text("time next")
+    paused: str = text()
+    unremind_pick: str = text()
+    unremind_all_button: str = text()
+    removed: str = text("time")
+    removed_all: str = text("count")
+    nothing_to_remove: str = text()
+    unremind_unknown: str = text("query times")
+    stopped: str = text("count")
+    stop_none: str = text()
+    zone_set: str = text("zone local count")
+    zone_show: str = text("zone")
+    zone_unset: str = text("zone")
+    history_heading: str = text()
+    history_empty: str = text()
+    streak: str = text("days")
+    status_taken: str = text()
+    status_skipped: str = text()
+    status_missed: str = text()
+    status_open: str = text()
+    status_unanswered: str = text()
+    status_none: str = text()
+    forget_confirm: str = text()
+    forget_yes: str = text()
+    forget_no: str = text()
+    forgotten: str = text()
+    forget_kept: str = text()
+    today: str = text()
+    tomorrow: str = text()
+    private_only: str = text()

@@ -1,0 +1,379 @@
+"""Emergency triage: does this message describe an emergency happening now, and which kind?
+
+Runs before small talk and matching. People rarely write "anaphylaxis" or
+"overdose"; they write "my lips are puffing up" or "had 14 of these with
+lunch". So triage is built from *concepts* (word lists kept as data in
+content/triage.yaml: ingestion verbs, excess words, body parts, symptoms,
+severity and onset words, hopelessness expressions) combined by *rules*
+(ingestion + excess; swelling + lips/tongue/throat near each other), with
+negation ("no chest pain"), and suppressors for questions about what could
+happen, events long past and jokes. Numbers are concepts too: a count of
+pills well above one dose, a large amount in mg, a very slow pulse.
+
+Pure and fast: phrases are matched by first token (or prefix) in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.faq.amounts import amounts_mg
+from bot.faq.tokens import basic_tokens
+
+NEGATORS = frozenset(
+    {"no", "not", "never", "without", "nothing", "nothings", "none", "nobody", "isnt", "arent"}
+    | {"wasnt", "werent", "didnt", "doesnt", "dont", "hasnt", "havent", "hadnt", "wont", "cant"}
+    | {"couldnt", "neither", "nor"}
+)
+# Written-out negations become the contracted token the lexicon uses ("cannot" -> "cant").
+CONTRACTIONS = {
+    ("cannot",): "cant",
+    ("cannae",): "cant",
+    ("canna",): "cant",
+    ("dinnae",): "dont",
+    ("didnae",): "didnt",
+    ("wont",): "wont",
+    ("can", "not"): "cant",
+    ("will", "not"): "wont",
+    ("do", "not"): "dont",
+    ("does", "not"): "doesnt",
+    ("did", "not"): "didnt",
+    ("has", "not"): "hasnt",
+    ("have", "not"): "havent",
+}
+NEAR = 4  # an `unless_near` concept this close to the evidence cancels the rule
+NOT_NEGATING = frozenset({"stop", "stopped", "help"})  # "can't stop being sick" is no denial
+NEGATION_WINDOW = 3  # a negator this many tokens before a phrase negates it
+NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "dozen": 12,
+    "hundred": 100,
+}
+# Concepts computed from numbers rather than listed words; rules may use them.
+BUILTIN_CONCEPTS = ("many_pills", "large_amount", "slow_pulse", "fast_pulse")
+# Concepts the builtins read; content/triage.yaml must define them.
+REQUIRED_CONCEPTS = ("pill", "ingest", "pulse")
+MANY_PILLS = 5  # a count of pills at or above this is far more than one dose
+LARGE_AMOUNT_MG = 1000  # 2.5 x the article's 400 mg a day
+SLOW_PULSE = 50
+FAST_PULSE = 150
+PULSE_REACH = 8  # a number this many words after "pulse"/"heart" is its rate
+MAX_CHARS = 1000  # triage reads further than matching: the point often comes last
+BOUNDARY = "."  # never a word token: marks the end of a clause
+_CLAUSE = re.compile(r"[,.;:!?()\n]+|\s[-–—]\s|\bbut\b", re.IGNORECASE)
+_EMOJI_JOKE = re.compile("[\U0001f602\U0001f923\U0001f606\U0001f605\U0001f61c\U0001f92a]")
+
+
+class Category(StrEnum):
+    """The kinds of emergency, each with its own reply in content."""
+
+    OVERDOSE = "overdose"
+    SWALLOWED = "child_or_other_swallowed"
+    ALLERGIC = "allergic"
+    HEART = "heart"
+    STROKE = "stroke"
+    SEIZURE = "seizure"
+    BREATHING = "breathing_unresponsive"
+    DEHYDRATION = "dehydration"
+    COLLAPSE = "collapse_weakness"
+    SELF_HARM = "self_harm"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Every `all` concept, at least one `any` concept (if given), no `none` concept.
+
+    With `window`, the `all` and `any` matches must lie within that many tokens;
+    an `unless_near` concept within NEAR tokens of that evidence cancels it
+    ("my calf is seizing": a muscle next to the seizure word).
+    """
+
+    category: Category
+    all: tuple[str, ...]
+    any: tuple[str, ...]
+    none: tuple[str, ...]
+    window: int | None
+    line: int
+    unless_near: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Concepts as phrases (a word ending in '*' matches any word starting so) and rules."""
+
+    concepts: dict[str, tuple[str, ...]]
+    rules: tuple[Rule, ...]
+    unwell: tuple[str, ...]  # concepts that, alone, mean "mentions feeling unwell"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    category: Category | None
+    rule_line: int | None = None  # which rule fired, for `eval` and debugging
+    unwell: bool = False  # mentions symptoms, distress or a count of pills
+
+    @property
+    def urgent(self) -> bool:
+        return self.category is not None
+
+
+Span = tuple[int, int]
+
+
+class _Index:
+    """Every concept's phrases in one table, found in a single pass by first token or prefix."""
+
+    def __init__(self, concepts: dict[str, tuple[str, ...]]) -> None:
+        # (concept, phrase, has a wildcard) by first word or by the prefix of a first word*
+        self.exact: dict[str, list[tuple[str, tuple[str, ...], bool]]] = {}
+        self.prefix: dict[str, list[tuple[str, tuple[str, ...], bool]]] = {}
+        for name, phrases in concepts.items():
+            for phrase in phrases:
+                toks = tuple(_pattern_tokens(phrase))
+                if not toks:
+                    continue
+                first = toks[0]
+                table = self.prefix if first.endswith("*") else self.exact
+                wild = any(t.endswith("*") for t in toks)
+                table.setdefault(first.rstrip("*"), []).append((name, toks, wild))
+        self._prefix_lengths = sorted({len(p) for p in self.prefix}, reverse=True)
+
+    def find(self, tokens: tuple[str, ...]) -> dict[str, list[Span]]:
+        """Concept -> spans of its phrases (the longest phrase at each position)."""
+        found: dict[str, list[Span]] = {}
+        n = len(tokens)
+        for i, tok in enumerate(tokens):
+            candidates = self.exact.get(tok, [])
+            for k in self._prefix_lengths:
+                if k <= len(tok):
+                    more = self.prefix.get(tok[:k])
+                    if more:
+                        candidates = candidates + more
+            if not candidates:
+                continue
+            best: dict[str, int] = {}
+            for name, phrase, wild in candidates:
+                end = i + len(phrase)
+                if end > n or end <= best.get(name, 0):
+                    continue
+                window = tokens[i:end]
+                if (window == phrase) if not wild else all(map(_same, phrase, window)):
+                    best[name] = end
+            for name, end in best.items():
+                found.setdefault(name, []).append((i, end))
+        return found
+
+
+def _same(pattern: str, token: str) -> bool:
+    if pattern.endswith("*"):
+        return token.startswith(pattern[:-1])
+    return pattern == token
+
+
+def _pattern_tokens(phrase: str) -> list[str]:
+    """Tokens of a lexicon phrase; a trailing '*' on a word survives tokenising."""
+    out: list[str] = []
+    for word in phrase.split():
+        star = word.endswith("*")
+        toks = basic_tokens(word)
+        if toks and star:
+            toks[-1] += "*"
+        out.extend(toks)
+    return out
+
+
+class Triage:
+    """Built once from a Lexicon; `assess` is pure and never raises."""
+
+    def __init__(
+        self, lexicon: Lexicon, words: Callable[[str], tuple[str, ...]] | None = None
+    ) -> None:
+        self.lexicon = lexicon
+        self._words = words or (lambda text: tuple(basic_tokens(text)))
+        self._index = _Index(lexicon.concepts)
+        self._vocab = frozenset(self.vocabulary())
+        self._has_joke = "joke" in lexicon.concepts
+        self._unwell = tuple(lexicon.unwell)
+
+    def vocabulary(self) -> set[str]:
+        """Every literal word of the lexicon, so typo correction can aim at them."""
+        return {
+            t
+            for phrases in self.lexicon.concepts.values()
+            for p in phrases
+            for t in _pattern_tokens(p)
+            if not t.endswith("*")
+        }
+
+    def assess(self, text: str) -> Verdict:
+        tokens = self._tokens(text)
+        found = self._matches(tokens, text)
+        unwell = any(found.get(c) for c in self._unwell)
+        for rule in self.lexicon.rules:
+            if self._fires(rule, found):
+                return Verdict(rule.category, rule.line, True)
+        return Verdict(None, None, unwell)
+
+    def _tokens(self, text: str) -> tuple[str, ...]:
+        """Words of each clause, with a boundary mark between clauses (negation stops there)."""
+        out: list[str] = []
+        for clause in _CLAUSE.split(text[:MAX_CHARS]):
+            words = tuple(self._known(w) for w in _contract(self._words(clause)))
+            if words:
+                if out:
+                    out.append(BOUNDARY)
+                out.extend(words)
+        return tuple(out)
+
+    def _known(self, word: str) -> str:
+        """A possessive or plural of a lexicon word as the word: "babys" -> "baby"."""
+        if word in self._vocab or not word.endswith("s") or word[:-1] not in self._vocab:
+            return word
+        return word[:-1]
+
+    def _matches(self, tokens: tuple[str, ...], raw: str) -> dict[str, list[Span]]:
+        raw_spans = self._index.find(tokens)
+        # A negator inside a phrase ("can't feel", "not responding") is part of what
+        # was said, not a denial of what follows it.
+        consumed = {
+            j
+            for spans in raw_spans.values()
+            for start, end in spans
+            for j in range(start, end)
+            if tokens[j] in NEGATORS
+        }
+        found: dict[str, list[Span]] = {}
+        for name, spans in raw_spans.items():
+            kept = [s for s in spans if not _negated(tokens, s[0], consumed)]
+            if kept:
+                found[name] = kept
+        if self._has_joke and _EMOJI_JOKE.search(raw):
+            found.setdefault("joke", []).append((len(tokens), len(tokens)))
+        found.update(self._numbers(tokens, raw, found))
+        return found
+
+    def _numbers(
+        self, tokens: tuple[str, ...], raw: str, found: dict[str, list[Span]]
+    ) -> dict[str, list[Span]]:
+        out: dict[str, list[Span]] = {}
+        pill_starts = {s for s, _ in found.get("pill", [])}
+        ingest_ends = {e for _, e in found.get("ingest", [])}
+        pulse_ends = {e for _, e in found.get("pulse", [])}
+        for i, tok in enumerate(tokens):
+            value = _number(tok)
+            if value is None:
+                continue
+            after = range(i + 1, i + 4)
+            before = range(i - 2, i + 1)
+            next_two = tokens[i + 1 : i + 3]
+            if value >= MANY_PILLS and (
+                any(j in pill_starts for j in after)
+                or next_two[:1] == ("of",)
+                or next_two in (("a", "day"), ("per", "day"))
+                or any(j in ingest_ends for j in before)
+            ):
+                out.setdefault("many_pills", []).append((i, i + 1))
+            if any(j in pulse_ends for j in range(i - PULSE_REACH, i + 1)):
+                if value < SLOW_PULSE:
+                    out.setdefault("slow_pulse", []).append((i, i + 1))
+                elif FAST_PULSE <= value <= 300:
+                    out.setdefault("fast_pulse", []).append((i, i + 1))
+        if any(a >= LARGE_AMOUNT_MG for a in amounts_mg(raw)):
+            out["large_amount"] = [(0, 0)]
+        return out
+
+    @staticmethod
+    def _fires(rule: Rule, found: dict[str, list[Span]]) -> bool:
+        if not found.keys().isdisjoint(rule.none) or not found.keys() >= set(rule.all):
+            return False
+        anys = [c for c in rule.any if c in found]
+        if rule.any and not anys:
+            return False
+        evidence = [s for c in (*rule.all, *anys) for s in found[c]]
+        blockers = [s for c in rule.unless_near for s in found.get(c, ())]
+        if blockers and all(_near(e, blockers) for e in evidence):
+            return False
+        if rule.window is None:
+            return True
+        return _within(
+            [found[c] for c in rule.all], [found[c] for c in anys] if rule.any else [], rule.window
+        )
+
+
+def _near(span: Span, others: list[Span]) -> bool:
+    """Fewer than NEAR words between `span` and one of `others`."""
+    return any(max(o[0] - span[1], span[0] - o[1]) < NEAR for o in others)
+
+
+def _within(groups: list[list[Span]], options: list[list[Span]], window: int) -> bool:
+    """Some choice of one span per `all` group (plus one `any` span) fits in `window` tokens."""
+    choices: list[list[Span]] = list(groups)
+    if options:
+        choices.append([s for spans in options for s in spans])
+
+    def search(k: int, lo: int, hi: int) -> bool:
+        if k == len(choices):
+            return hi - lo <= window
+        for start, end in choices[k]:
+            new_lo, new_hi = min(lo, start), max(hi, end)
+            if new_hi - new_lo <= window and search(k + 1, new_lo, new_hi):
+                return True
+        return False
+
+    return search(0, 10**9, -1)
+
+
+def _negated(tokens: tuple[str, ...], start: int, consumed: set[int]) -> bool:
+    """A free negator shortly before in the same clause, unless it negates "stop"."""
+    for j in range(start - 1, max(-1, start - NEGATION_WINDOW - 1), -1):
+        if tokens[j] == BOUNDARY:
+            return False
+        negates = j + 1 >= start or tokens[j + 1] not in NOT_NEGATING
+        if tokens[j] in NEGATORS and j not in consumed and negates:
+            return True
+    return False
+
+
+def _contract(words: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        pair = CONTRACTIONS.get(tuple(words[i : i + 2]))
+        if pair is not None:
+            out.append(pair)
+            i += 2
+            continue
+        out.append(CONTRACTIONS.get((words[i],), words[i]))
+        i += 1
+    return tuple(out)
+
+
+def _number(token: str) -> int | None:
+    if token.isascii() and token.isdigit() and len(token) <= 6:
+        return int(token)
+    return NUMBER_WORDS.get(token)

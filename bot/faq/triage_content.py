@@ -1,0 +1,153 @@
+"""content/triage.yaml: the triage lexicon, its rules and the reply for each emergency.
+
+Validated on load like the FAQ (`file:line: field: problem`): every rule's
+concepts exist, every category has a rule and a reply, and no urgent reply
+names an amount, so an emergency is never answered with a dose.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.faq.triage import BUILTIN_CONCEPTS, REQUIRED_CONCEPTS, Category, Lexicon, Rule
+from bot.faq.yamlsource import Located, load_located
+
+MAX_REPLY_CHARS = 600
+_AMOUNT = re.compile(r"\d\s*(mg|g|mcg|milligram|gram|tablet|capsule|pill)", re.IGNORECASE)
+# What each reply must say first and foremost.
+MUST_SAY: dict[Category, tuple[str, ...]] = {
+    Category.OVERDOSE: ("poison control", "emergency number"),
+    Category.SWALLOWED: ("poison control", "emergency number"),
+    Category.SELF_HARM: ("crisis line", "emergency number"),
+}
+DEFAULT_MUST_SAY = ("emergency number",)
+
+
+@dataclass(frozen=True)
+class TriageContent:
+    path: str
+    lexicon: Lexicon
+    replies: dict[Category, str]
+    unwell_line: str  # added to fallbacks and clarifies that mention feeling unwell
+
+
+def load_triage(path: Path) -> TriageContent:
+    """Load and validate the triage file; raises ContentError naming file:line: field."""
+    doc = load_located(path)
+    return parse_triage(doc)
+
+
+def parse_triage(doc: Located) -> TriageContent:
+    top = doc.data
+    if not isinstance(top, dict):
+        raise doc.error("", "must be a mapping with concepts, rules and replies")
+    concepts = _concepts(doc, top.get("concepts"))
+    known = set(concepts) | set(BUILTIN_CONCEPTS)
+    for name in REQUIRED_CONCEPTS:
+        if name not in concepts:
+            raise doc.error("concepts", f"missing the concept '{name}' (numbers use it)")
+    rules = _rules(doc, top.get("rules"), known)
+    unwell = _names(doc, top.get("unwell_concepts"), "unwell_concepts", known)
+    replies = _replies(doc, top.get("replies"))
+    covered = {r.category for r in rules}
+    for category in Category:
+        if category not in covered:
+            raise doc.error("rules", f"no rule for the category '{category}'")
+    line = _text(doc, top.get("unwell_line"), "unwell_line", 200)
+    return TriageContent(doc.path, Lexicon(concepts, rules, unwell), replies, line)
+
+
+def _text(doc: Located, value: Any, where: str, limit: int = MAX_REPLY_CHARS) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise doc.error(where, "must be non-empty text")
+    text = " ".join(value.split())
+    if len(text) > limit:
+        raise doc.error(where, f"is {len(text)} characters; the limit is {limit}")
+    return text
+
+
+def _concepts(doc: Located, raw: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict) or not raw:
+        raise doc.error("concepts", "must map concept names to lists of phrases")
+    out: dict[str, tuple[str, ...]] = {}
+    for name, phrases in raw.items():
+        where = f"concepts.{name}"
+        if name in BUILTIN_CONCEPTS:
+            raise doc.error(where, f"'{name}' is computed from numbers; pick another name")
+        if not isinstance(phrases, list) or not phrases:
+            raise doc.error(where, "must be a non-empty list of phrases")
+        seen: set[str] = set()
+        items: list[str] = []
+        for i, phrase in enumerate(phrases):
+            text = _text(doc, phrase if isinstance(phrase, str) else None, f"{where}[{i}]", 80)
+            key = text.lower()
+            if key in seen:
+                raise doc.error(f"{where}[{i}]", f"duplicate phrase '{text}'")
+            seen.add(key)
+            items.append(key)
+        out[str(name)] = tuple(items)
+    return out
+
+
+def _names(doc: Located, raw: Any, where: str, known: set[str]) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise doc.error(where, "must be a list of concept names")
+    for i, name in enumerate(raw):
+        if name not in known:
+            raise doc.error(f"{where}[{i}]", f"unknown concept '{name}'")
+    return tuple(str(n) for n in raw)
+
+
+def _rules(doc: Located, raw: Any, known: set[str]) -> tuple[Rule, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise doc.error("rules", "must be a non-empty list of rules")
+    rules: list[Rule] = []
+    for i, item in enumerate(raw):
+        at = f"rules[{i}]"
+        if not isinstance(item, dict):
+            raise doc.error(at, "must be a mapping with category and all/any/none")
+        try:
+            category = Category(str(item.get("category")))
+        except ValueError:
+            allowed = ", ".join(c.value for c in Category)
+            raise doc.error(f"{at}.category", f"must be one of {allowed}") from None
+        window = item.get("window")
+        if window is not None and (isinstance(window, bool) or not isinstance(window, int)):
+            raise doc.error(f"{at}.window", "must be a whole number of tokens")
+        rule = Rule(
+            category=category,
+            all=_names(doc, item.get("all"), f"{at}.all", known),
+            any=_names(doc, item.get("any"), f"{at}.any", known),
+            none=_names(doc, item.get("none"), f"{at}.none", known),
+            window=window,
+            line=doc.line(at),
+            unless_near=_names(doc, item.get("unless_near"), f"{at}.unless_near", known),
+        )
+        if not rule.all and not rule.any:
+            raise doc.error(at, "needs at least one concept in all or any")
+        rules.append(rule)
+    return tuple(rules)
+
+
+def _replies(doc: Located, raw: Any) -> dict[Category, str]:
+    if not isinstance(raw, dict):
+        raise doc.error("replies", "must map each category to its reply")
+    out: dict[Category, str] = {}
+    for category in Category:
+        where = f"replies.{category.value}"
+        text = _text(doc, raw.get(category.value), where)
+        for must in MUST_SAY.get(category, DEFAULT_MUST_SAY):
+            if must not in text.lower():
+                raise doc.error(where, f"must say '{must}'")
+        if _AMOUNT.search(text):
+            raise doc.error(where, "must not name an amount: an emergency never gets a dose")
+        out[category] = text
+    for name in raw:
+        if name not in {c.value for c in Category}:
+            raise doc.error(f"replies.{name}", "is not a triage category")
+    return out
