@@ -42,7 +42,9 @@ class Engine:
         self.normalizer = Normalizer(content)
         self.matcher = Matcher(content, self.normalizer)
         self.rules = SafetyRules(content, self.normalizer)
-        self.triage = Triage(content.triage.lexicon, words=self.normalizer.words)
+        # Plain words, not the matcher's typo fixes: those aim at FAQ vocabulary and
+        # would turn "hives" into "give" or "fridge" into "bridge".
+        self.triage = Triage(content.triage.lexicon)
         self._smalltalk = tuple(
             _SmallTalkRule(
                 s.id,

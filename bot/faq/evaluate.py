@@ -39,8 +39,8 @@ class EvalResult:
 
     def report(self) -> str:
         lines = [
-            f"in-scope top-1 accuracy: {self.accuracy:.1%} ({self.correct}/{self.in_scope})",
-            f"out-of-scope rejection:  {self.rejection:.1%} ({self.rejected}/{self.out_of_scope})",
+            f"in-scope top-1 accuracy: {_rate(self.correct, self.in_scope)}",
+            f"out-of-scope rejection:  {_rate(self.rejected, self.out_of_scope)}",
         ]
         if self.misses:
             lines.append(f"misses ({len(self.misses)}):")
@@ -49,6 +49,11 @@ class EvalResult:
                 for m in self.misses
             )
         return "\n".join(lines)
+
+
+def _rate(hits: int, total: int) -> str:
+    """ "95.0% (57/60)", or "no questions" rather than a 100% of nothing."""
+    return f"{hits / total:.1%} ({hits}/{total})" if total else "no questions of this kind"
 
 
 def load_labelled(path: Path) -> tuple[list[tuple[str, str]], list[str]]:

@@ -86,7 +86,14 @@ class Normalizer:
             *content.other_substances,
             *content.interaction_cues,
             *content.subject_pronouns,
-            *(p.replace("*", "") for c in content.triage.lexicon.concepts.values() for p in c),
+            # Triage words are real words: never "correct" wheezing into weeing.
+            *(
+                w
+                for c in content.triage.lexicon.concepts.values()
+                for p in c
+                for w in p.split()
+                if not w.endswith("*")
+            ),
         ]
         for canon, variants in content.synonyms.items():
             texts.append(canon)

@@ -211,7 +211,9 @@ class Triage:
     """Built once from a Lexicon; `assess` is pure and never raises."""
 
     def __init__(
-        self, lexicon: Lexicon, words: Callable[[str], tuple[str, ...]] | None = None
+        self,
+        lexicon: Lexicon,
+        words: Callable[[str], tuple[str, ...]] | None = None,
     ) -> None:
         self.lexicon = lexicon
         self._words = words or (lambda text: tuple(basic_tokens(text)))
@@ -251,10 +253,10 @@ class Triage:
         return tuple(out)
 
     def _known(self, word: str) -> str:
-        """A possessive or plural of a lexicon word as the word: "babys" -> "baby"."""
-        if word in self._vocab or not word.endswith("s") or word[:-1] not in self._vocab:
-            return word
-        return word[:-1]
+        """A lexicon word for a possessive or plural of one: "babys" -> "baby"."""
+        if word not in self._vocab and word.endswith("s") and word[:-1] in self._vocab:
+            return word[:-1]
+        return word
 
     def _matches(self, tokens: tuple[str, ...], raw: str) -> dict[str, list[Span]]:
         raw_spans = self._index.find(tokens)

@@ -30,7 +30,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock, ClockFileError, file_clock, system_clock
 from bot.config import Settings
@@ -100,16 +100,23 @@ async def kick_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def build_application(
-    settings: Settings, engine: Engine, store: StatsStore, clock: Clock = system_clock
+    settings: Settings,
+    engine: Engine,
+    store: StatsStore,
+    clock: Clock = system_clock,
+    request: BaseRequest | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The whole Telegram bot, wired; nothing is sent until it runs."""
+    """The whole Telegram bot, wired; nothing is sent until it runs.
+
+    `request` replaces the HTTP backend (the in-process tests pass an offline one).
+    """
     assert settings.token, "check_settings() first"
     builder = (
         ApplicationBuilder()
         .token(settings.token)
         .concurrent_updates(PerChatProcessor(MAX_CONCURRENT_UPDATES))
-        .request(AiohttpRequest(CONNECTION_POOL_SIZE, settings.http_timeout_seconds))
-        .get_updates_request(AiohttpRequest(1, settings.http_timeout_seconds))
+        .request(request or AiohttpRequest(CONNECTION_POOL_SIZE, settings.http_timeout_seconds))
+        .get_updates_request(request or AiohttpRequest(1, settings.http_timeout_seconds))
         .post_init(post_init)
         .post_stop(post_stop)
     )

@@ -61,10 +61,20 @@ def test_remind_confirms_time_zone_and_next(desk: ReminderConversation) -> None:
     assert "with breakfast" in listing
 
 
-@pytest.mark.parametrize("typed", ["21:30", "9:30pm", "9:30 pm", "21.30", "0930"])
-def test_time_formats(desk: ReminderConversation, typed: str) -> None:
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("21:30", "21:30"),
+        ("9:30pm", "21:30"),
+        ("9:30 pm", "21:30"),
+        ("21.30", "21:30"),
+        ("0930", "09:30"),
+    ],
+)
+def test_time_formats(desk: ReminderConversation, typed: str, stored: str) -> None:
     text = say(desk, f"/remind {typed}")
-    assert "Daily reminder set for" in text
+    assert f"Daily reminder set for {stored}" in text
+    assert [r.at.strftime("%H:%M") for r in desk.store.of_user(ANN)] == [stored]
 
 
 def test_default_zone_is_explained(desk: ReminderConversation) -> None:
@@ -117,7 +127,8 @@ def test_changing_zone_keeps_local_time_and_never_repeats_a_day(desk: ReminderCo
     desk.store.mark_sent(occ, sent_at)
     # Five minutes later they fly to New York, where it is still 16:35 on the same day.
     later = sent_at + timedelta(minutes=5)
-    assert "1" in say(desk, "/timezone new york", now=later)
+    assert "America/New_York (it is 16:35 there)" in say(desk, "/timezone new york", now=later)
+    assert "local times: 1." in say(desk, "/timezone new york", now=later)
     moved = desk.store.get(r.id)
     assert moved.zone == "America/New_York"
     assert moved.day == date(2026, 3, 28)  # not 27 March again

@@ -34,7 +34,6 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes
@@ -434,10 +433,7 @@ async def offline_bot(
     clock = Clock()
     store = StatsStore(open_database(settings.database_path), clock=clock)
     api = OfflineRequest()
-    # build_application picks its HTTP backend itself; hand it this one instead.
-    with mock.patch.object(app_module, "AiohttpRequest", lambda *_args, **_kw: api):
-        app = app_module.build_application(settings, engine, store, clock)
-    assert app.bot.request is api, "build_application no longer uses AiohttpRequest"
+    app = app_module.build_application(settings, engine, store, clock, request=api)
     services: Services = app.bot_data["services"]
     services.monotonic = clock.monotonic
     running = OfflineBot(app, api, clock)

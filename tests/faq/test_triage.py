@@ -1,0 +1,143 @@
+"""Emergency triage: urgent replies however people phrase an emergency, calm otherwise.
+
+The conversations below are written for these tests; the measuring sets live
+in tests/data/triage.yaml (development and held-out parts).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.faq.content import ContentError
+from bot.faq.engine import Engine
+from bot.faq.reply import Kind
+from bot.faq.triage import Category
+from bot.faq.triage_content import load_triage
+from bot.faq.triage_eval import evaluate_triage
+from tests.conftest import DATA, ROOT, Conversation
+
+AMOUNT = re.compile(r"\d\s*(mg|g|mcg|tablets?|capsules?)\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("i've had about 15 of the glycinate caps this morning and feel really woozy", "overdose"),
+        ("downed a full bottle of them after a row with my partner", "overdose"),
+        ("my 3 year old got the lid off my tablets, some are missing", "child_or_other_swallowed"),
+        ("my lips and eyelids are puffing up since the new capsule", "allergic"),
+        ("hives everywhere and my chest feels tight, took one an hour ago", "allergic"),
+        ("a heavy squeezing across my chest and it's going into my jaw", "heart"),
+        ("the corner of her mouth is drooping and she's slurring", "stroke"),
+        ("my brother is convulsing on the floor", "seizure"),
+        ("he keeps drifting off and I can't rouse him", "breathing_unresponsive"),
+        ("sick every hour since sunday, even sips come back up", "dehydration"),
+        ("grandad just collapsed in the garden", "collapse_weakness"),
+        ("I've been planning how to end things", "self_harm"),
+        ("everyone would be better off without me", "self_harm"),
+    ],
+)
+def test_emergencies_get_the_reply_for_their_kind(
+    chat: Conversation, message: str, category: str
+) -> None:
+    reply = chat.say(message)
+    assert reply.kind is Kind.URGENT
+    assert reply.triage == category
+    assert not reply.choices and not reply.related  # never the dosage topic, no buttons
+    assert not AMOUNT.search(reply.text)
+    assert "kidney problems" in reply.text  # the caveats stay
+
+
+def test_poisoning_says_poison_control_first_and_self_harm_is_kind(chat: Conversation) -> None:
+    poisoning = chat.say("the little one opened my vitamins and ate some")
+    assert poisoning.body[0].startswith("Please call your poison control centre")
+    crisis = chat.say("how many of these would it take to not wake up")
+    assert crisis.triage == "self_harm"
+    assert "crisis line" in crisis.body[0] and "deserve support" in crisis.body[0]
+    assert "dosage" not in (crisis.entry_id or "")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my back keeps seizing up",
+        "can it hurt my heart?",
+        "I take heart pills, is it ok?",
+        "is it safe with epilepsy meds?",
+        "I fainted once years ago, can I take it?",
+        "this article is killing me",
+        "no chest pain or anything, just cramps at night",
+        "I had a seizure as a kid, is magnesium ok for me?",
+        "can you overdose on magnesium glycinate?",
+        "my calf cramped so hard last night I nearly screamed, gone now",
+        "what would happen if someone took a whole bottle?",
+    ],
+)
+def test_hard_negatives_stay_calm(chat: Conversation, message: str) -> None:
+    reply = chat.say(message)
+    assert reply.kind is not Kind.URGENT, reply.text
+    assert reply.triage is None
+
+
+def test_taking_too_much_as_a_question_gets_the_dose_answer_with_a_safety_line(
+    chat: Conversation,
+) -> None:
+    reply = chat.say("what happens if you take too much?")
+    assert reply.kind is Kind.ANSWER and reply.entry_id == "dosage"
+    assert any("emergency number" in note for note in reply.notes)
+
+
+def test_a_miss_that_mentions_feeling_unwell_never_offers_the_dose(chat: Conversation) -> None:
+    reply = chat.say("my head is pounding and i feel sick and weird, what do i do")
+    assert reply.kind in (Kind.FALLBACK, Kind.CLARIFY)
+    assert "dosage" not in reply.alternatives
+    assert "contact a doctor" in reply.text and "emergency number" in reply.text
+    plain = chat.say("what is the capital of peru")
+    assert "dosage" in plain.alternatives and "contact a doctor" not in plain.text
+
+
+def test_measured_on_the_labelled_messages(engine: Engine) -> None:
+    """Floors under today's measurements (the README and the bench print the figures)."""
+    dev, held_out = evaluate_triage(engine.triage.assess, DATA / "triage.yaml")
+    assert dev.emergencies >= 250 and dev.negatives >= 250
+    assert min(dev.total.values()) >= 15 and min(held_out.total.values()) >= 15
+    assert dev.recall >= 0.99 and dev.false_alarm_rate <= 0.01
+    assert held_out.recall >= 0.85 and held_out.false_alarm_rate <= 0.025
+
+
+def _triage_file(tmp_path: Path, old: str, new: str) -> Path:
+    text = (ROOT / "content" / "triage.yaml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "triage.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_a_rule_naming_an_unknown_concept_is_a_located_error(tmp_path: Path) -> None:
+    path = _triage_file(tmp_path, "all: [other_person, pill]", "all: [other_persn, pill]")
+    with pytest.raises(ContentError) as info:
+        load_triage(path)
+    assert "unknown concept 'other_persn'" in str(info.value)
+    assert info.value.field_name.startswith("rules[") and info.value.line > 1
+
+
+def test_an_urgent_reply_may_never_name_an_amount(tmp_path: Path) -> None:
+    path = _triage_file(tmp_path, "use it as instructed.", "use it, then take 400 mg.")
+    with pytest.raises(ContentError) as info:
+        load_triage(path)
+    assert "must not name an amount" in str(info.value)
+    assert "replies.allergic" in str(info.value)
+
+
+def test_every_category_has_a_reply(tmp_path: Path) -> None:
+    text = (ROOT / "content" / "triage.yaml").read_text(encoding="utf-8")
+    cut = text[: text.index("  dehydration: >-")] + text[text.index("  collapse_weakness: >-") :]
+    path = tmp_path / "triage.yaml"
+    path.write_text(cut, encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_triage(path)
+    assert info.value.field_name == "replies.dehydration"
+    assert {c.value for c in Category} >= {"dehydration"}
