@@ -44,6 +44,7 @@ class Settings:
     clock_file: str | None = None
     rate_limit_per_minute: int = 20
     send_rate_limit: bool = True
+    semantic: bool = True
     http_timeout_seconds: int = 10
     log_level: str = "INFO"
 
@@ -134,6 +135,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         clock_file=text("CLOCK_FILE"),
         rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 20, 1),
         send_rate_limit=_flag(env, "SEND_RATE_LIMIT", True),
+        semantic=_flag(env, "SEMANTIC", True),
         http_timeout_seconds=_int(env, "HTTP_TIMEOUT_SECONDS", 10, 1),
         log_level=(text("LOG_LEVEL") or "INFO").upper(),
     )

@@ -62,7 +62,16 @@ def content() -> Content:
 
 @pytest.fixture(scope="session")
 def engine(content: Content) -> Engine:
+    """The lexical engine (SEMANTIC=off): what most tests pin down exactly."""
     return Engine(content)
+
+
+@pytest.fixture(scope="session")
+def semantic_engine(content: Content) -> Engine:
+    """The engine as `make run` builds it: with the sentence-embedding model."""
+    from bot.faq.semantic import MiniLM
+
+    return Engine(content, MiniLM())
 
 
 @dataclass

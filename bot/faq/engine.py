@@ -22,7 +22,11 @@ from bot.faq.matcher import (
 from bot.faq.normalize import Analysis, Normalizer
 from bot.faq.reply import Choice, Kind, Reply
 from bot.faq.safety import DoseMention, SafetyRules, Scope, dose_mention
+from bot.faq.semantic import Embedder
 from bot.faq.triage import Category, Triage, Verdict
+from bot.faq.triage_model import TriageModel, TriageModelError, load_model
+
+SEMANTIC_INPUT_CHARS = 1000  # what the second net reads of a message
 
 MAX_RELATED = 3
 
@@ -37,8 +41,17 @@ class _SmallTalkRule:
 class Engine:
     """Stateless and thread-safe after construction; build once per content."""
 
-    def __init__(self, content: Content) -> None:
+    def __init__(self, content: Content, embedder: Embedder | None = None) -> None:
+        """With an `embedder`, triage adds its semantic second net (content/triage.yaml
+        `model_file`); without one, the lexicon alone decides."""
         self.content = content
+        self.embedder = embedder
+        self.triage_model: TriageModel | None = None
+        if embedder is not None:
+            path = content.triage.model_path
+            if path is None:
+                raise TriageModelError(f"{content.triage.path}: no model_file for the semantic net")
+            self.triage_model = load_model(path, embedder.model_id)
         self.normalizer = Normalizer(content)
         self.matcher = Matcher(content, self.normalizer)
         self.rules = SafetyRules(content, self.normalizer)
@@ -77,9 +90,18 @@ class Engine:
 
     # -- public API -------------------------------------------------------
 
+    def assess(self, text: str) -> Verdict:
+        """Triage: the lexicon first; where it sees no emergency, the semantic net."""
+        verdict = self.triage.assess(text)
+        if verdict.category is not None or self.triage_model is None or self.embedder is None:
+            return verdict
+        vector = self.embedder.embed([text[:SEMANTIC_INPUT_CHARS]])[0]
+        category = self.triage_model.assess(vector)
+        return verdict if category is None else Verdict(category, None, True)
+
     def reply(self, text: str) -> Reply:
         """The reply to one message. Never raises for any string."""
-        verdict = self.triage.assess(text)
+        verdict = self.assess(text)
         if verdict.category is not None:
             return self._urgent(verdict.category)
         reply = self._reply(text)

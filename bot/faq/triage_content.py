@@ -32,6 +32,7 @@ class TriageContent:
     lexicon: Lexicon
     replies: dict[Category, str]
     unwell_line: str  # added to fallbacks and clarifies that mention feeling unwell
+    model_path: Path | None = None  # weights of the semantic second net (bot.faq.triage_model)
 
 
 def load_triage(path: Path) -> TriageContent:
@@ -57,7 +58,9 @@ def parse_triage(doc: Located) -> TriageContent:
         if category not in covered:
             raise doc.error("rules", f"no rule for the category '{category}'")
     line = _text(doc, top.get("unwell_line"), "unwell_line", 200)
-    return TriageContent(doc.path, Lexicon(concepts, rules, unwell), replies, line)
+    model = top.get("model_file")
+    model_path = None if model is None else Path(doc.path).parent / _text(doc, model, "model_file")
+    return TriageContent(doc.path, Lexicon(concepts, rules, unwell), replies, line, model_path)
 
 
 def _text(doc: Located, value: Any, where: str, limit: int = MAX_REPLY_CHARS) -> str:

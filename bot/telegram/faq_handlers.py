@@ -6,6 +6,7 @@ Handlers find their collaborators in `context.bot_data["services"]`.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 
@@ -149,7 +150,9 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if text is None:
         return
     svc = services(context)
-    reply = svc.engine.reply(text)
+    # Off the event loop: with the semantic layer on, a message costs a few ms of
+    # model time (onnxruntime releases the GIL), and other chats keep being served.
+    reply = await asyncio.to_thread(svc.engine.reply, text)
     record(svc, update, reply, text)
     await send_reply(update, context, reply)
 

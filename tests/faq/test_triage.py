@@ -99,13 +99,59 @@ def test_a_miss_that_mentions_feeling_unwell_never_offers_the_dose(chat: Convers
     assert "dosage" in plain.alternatives and "contact a doctor" not in plain.text
 
 
-def test_measured_on_the_labelled_messages(engine: Engine) -> None:
+def test_measured_on_the_labelled_messages(engine: Engine, semantic_engine: Engine) -> None:
     """Floors under today's measurements (the README and the bench print the figures)."""
-    dev, held_out = evaluate_triage(engine.triage.assess, DATA / "triage.yaml")
+    dev, held_out = evaluate_triage(engine.assess, DATA / "triage.yaml")
     assert dev.emergencies >= 250 and dev.negatives >= 250
     assert min(dev.total.values()) >= 15 and min(held_out.total.values()) >= 15
     assert dev.recall >= 0.99 and dev.false_alarm_rate <= 0.01
     assert held_out.recall >= 0.85 and held_out.false_alarm_rate <= 0.025
+    # The semantic second net only adds urgent verdicts: more recall, same held-out alarms.
+    dev2, held_out2 = evaluate_triage(semantic_engine.assess, DATA / "triage.yaml")
+    assert dev2.recall >= dev.recall and dev2.false_alarm_rate <= 0.01
+    assert held_out2.recall >= held_out.recall + 0.03
+    assert held_out2.false_alarm_rate <= 0.025
+
+
+def test_the_semantic_net_catches_what_no_word_list_foresaw(
+    engine: Engine, semantic_engine: Engine
+) -> None:
+    for message, category in [
+        ("i dont want to be alive tomorrow", "self_harm"),
+        ("i think im dying, everything is spinning and i cant feel my hands", "collapse_weakness"),
+    ]:
+        assert engine.assess(message).category is None
+        reply = semantic_engine.reply(message)
+        assert reply.kind is Kind.URGENT and reply.triage == category
+
+
+def test_weights_for_another_embedding_model_are_refused(tmp_path: Path) -> None:
+    from bot.faq.triage_model import TriageModelError, load_model
+
+    source = ROOT / "content" / "triage_model.json"
+    copy = tmp_path / "triage_model.json"
+    copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(TriageModelError) as info:
+        load_model(copy, "some-other-model")
+    assert "python -m bot train-triage" in str(info.value)
+    copy.write_text("{not json", encoding="utf-8")
+    with pytest.raises(TriageModelError, match="not a triage model file"):
+        load_model(copy, "some-other-model")
+
+
+def test_training_separates_what_it_was_shown() -> None:
+    import numpy as np
+
+    from bot.faq.triage_model import NONE, train
+
+    rng = np.random.default_rng(1)
+    calm = rng.normal(0, 1, (60, 8)) + np.array([3, 0, 0, 0, 0, 0, 0, 0])
+    heart = rng.normal(0, 1, (60, 8)) + np.array([0, 3, 0, 0, 0, 0, 0, 0])
+    vectors = np.vstack([calm, heart]).astype(np.float32)
+    model = train(vectors, [NONE] * 60 + ["heart"] * 60, "m", target=0.05)
+    assert model.cv_recall > 0.9 and model.cv_false_alarms <= 0.05
+    assert model.assess(np.array([0, 4, 0, 0, 0, 0, 0, 0], dtype=np.float32)) is Category.HEART
+    assert model.assess(np.array([4, 0, 0, 0, 0, 0, 0, 0], dtype=np.float32)) is None
 
 
 def _triage_file(tmp_path: Path, old: str, new: str) -> Path:

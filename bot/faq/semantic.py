@@ -1,0 +1,361 @@
+"""Sentence embeddings for semantic similarity, offline and on one CPU core.
+
+The model is all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0), vendored in
+`models/` as an 8-bit ONNX file built by `models/build_minilm.py` (see
+`models/README.md`), with upstream's `tokenizer.json`. Both files are checked
+against a pinned SHA-256 when loaded; a missing or different file raises
+`ModelError` with one line naming the file, the expected and the actual
+digest. Nothing is ever downloaded.
+
+`MiniLM.embed(texts)` returns one L2-normalised float32 row per text (mean
+pooling over tokens, as sentence-transformers does for this model), so a dot
+product is the cosine similarity. Repeated texts come from an LRU cache.
+`NearestIndex` holds labelled vectors (FAQ phrasings, labelled emergency
+messages) and returns the nearest ones by dot product.
+
+Imports numpy, onnxruntime and tokenizers; never Telegram.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+DIMENSION = 384
+MAX_TOKENS = 128  # what the model was trained with; the bot cuts messages at 300 characters
+CACHE_SIZE = 4096  # about 1.6 kB a vector: 6.5 MB when full
+BATCH_SIZE = 8  # texts per ONNX run when many are embedded at once; larger grows the arena
+
+
+class ModelError(RuntimeError):
+    """The model or tokenizer file is missing, different from the pinned one, or unloadable."""
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A file the embedder loads, with the SHA-256 it must have."""
+
+    path: Path
+    sha256: str
+
+    def verify(self) -> Path:
+        """The path, once its digest matches; ModelError (one line) otherwise."""
+        try:
+            actual = _sha256(self.path)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ModelError(f"{self.path}: cannot read model file ({reason})") from None
+        if actual != self.sha256:
+            raise ModelError(f"{self.path}: sha256 mismatch: expected {self.sha256}, got {actual}")
+        return self.path
+
+
+MODEL = ModelFile(
+    MODELS_DIR / "all-MiniLM-L6-v2.q8.onnx",
+    "d2dff22690347c332648765167a06726ebfd4e1dbbd9027b5251d1e527d36b3f",
+)
+TOKENIZER = ModelFile(
+    MODELS_DIR / "all-MiniLM-L6-v2.tokenizer.json",
+    "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised float32 rows."""
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def model_id(self) -> str:
+        """Changes whenever the vectors would (saved vectors are keyed on it)."""
+        ...
+
+    def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    hits: int
+    misses: int
+    size: int
+    capacity: int
+
+
+def cache_key(text: str) -> str:
+    """Texts the model cannot tell apart share one cache entry.
+
+    The tokenizer lower-cases and splits on whitespace itself, so case and
+    runs of spaces never change the vector.
+    """
+    return " ".join(text.lower().split())
+
+
+class MiniLM:
+    """all-MiniLM-L6-v2 on onnxruntime; thread-safe; `embed` never downloads anything.
+
+    One intra-op thread by default, so a message costs one core and the bot's
+    event loop keeps the other. Loading verifies both files first.
+    """
+
+    def __init__(
+        self,
+        model: ModelFile = MODEL,
+        tokenizer: ModelFile = TOKENIZER,
+        *,
+        threads: int = 1,
+        cache_size: int = CACHE_SIZE,
+        max_tokens: int = MAX_TOKENS,
+    ) -> None:
+        model_path = model.verify()
+        tokenizer_path = tokenizer.verify()
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        try:
+            tok = Tokenizer.from_file(str(tokenizer_path))
+        except Exception as exc:
+            raise ModelError(f"{tokenizer_path}: cannot load tokenizer ({exc})") from None
+        # The upstream file pads every text to 128 tokens: three times the work for a
+        # short message. Pad only inside a batch, to its longest text (see _run).
+        tok.no_padding()
+        tok.enable_truncation(max_length=max_tokens)
+        self._tokenizer = tok
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(
+                str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ModelError(f"{model_path}: cannot load model ({reason})") from None
+        self._inputs = frozenset(i.name for i in self._session.get_inputs())
+        self._model_id = f"{model.sha256}:{tokenizer.sha256}:{max_tokens}"
+        self._cache: OrderedDict[str, Vectors] = OrderedDict()
+        self._capacity = max(0, cache_size)
+        self._lock = threading.Lock()
+        self._hits = 0
+        self._misses = 0
+
+    @property
+    def dimension(self) -> int:
+        return DIMENSION
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """(len(texts), 384) float32, every row of length 1, in the order given."""
+        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        todo: dict[str, list[int]] = {}
+        with self._lock:
+            for i, text in enumerate(texts):
+                key = cache_key(text)
+                vec = self._cache.get(key)
+                if vec is not None:
+                    self._cache.move_to_end(key)
+                    self._hits += 1
+                    out[i] = vec
+                else:
+                    todo.setdefault(key, []).append(i)
+            self._misses += sum(len(v) for v in todo.values())
+        if not todo:
+            return out
+        keys = list(todo)
+        fresh = self._compute(keys)
+        with self._lock:
+            for key, vec in zip(keys, fresh, strict=True):
+                for i in todo[key]:
+                    out[i] = vec
+                if self._capacity:
+                    stored = vec.copy()
+                    stored.setflags(write=False)
+                    self._cache[key] = stored
+                    self._cache.move_to_end(key)
+            while len(self._cache) > self._capacity:
+                self._cache.popitem(last=False)
+        return out
+
+    def embed_one(self, text: str) -> Vectors:
+        """One text's (384,) vector."""
+        row: Vectors = self.embed([text])[0]
+        return row
+
+    def cache_info(self) -> CacheInfo:
+        with self._lock:
+            return CacheInfo(self._hits, self._misses, len(self._cache), self._capacity)
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+            self._hits = self._misses = 0
+
+    # -- model ------------------------------------------------------------
+
+    def _compute(self, texts: list[str]) -> Vectors:
+        # encode, not encode_batch: the latter starts a thread pool on every core.
+        ids = [list(self._tokenizer.encode(t).ids) for t in texts]
+        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        # Similar lengths share a batch, so padding stays small.
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for start in range(0, len(order), BATCH_SIZE):
+            chunk = order[start : start + BATCH_SIZE]
+            out[chunk] = self._run([ids[i] for i in chunk])
+        return out
+
+    def _run(self, batch: list[list[int]]) -> Vectors:
+        width = max(len(x) for x in batch)
+        ids = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, seq in enumerate(batch):
+            ids[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = np.asarray(self._session.run(None, feeds)[0], dtype=np.float32)
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
+        return normalise(pooled)
+
+
+def normalise(vectors: npt.ArrayLike) -> Vectors:
+    """Rows scaled to length 1 (all-zero rows stay zero)."""
+    arr = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+    norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    unit: Vectors = (arr / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+    return unit
+
+
+def _load_vectors(path: Path, model_id: str, texts: Sequence[str]) -> Vectors | None:
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            if str(saved["model_id"]) != model_id:
+                return None
+            if saved["texts"].tolist() != list(texts):
+                return None
+            vectors: Vectors = np.asarray(saved["vectors"], dtype=np.float32)
+    except (OSError, KeyError, ValueError):
+        return None
+    return vectors if vectors.shape[0] == len(texts) else None
+
+
+def _save_vectors(path: Path, model_id: str, texts: Sequence[str], vectors: Vectors) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as f:
+            np.savez(f, model_id=np.str_(model_id), texts=np.array(list(texts)), vectors=vectors)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    label: str
+    score: float  # cosine similarity, -1..1
+    row: int  # which vector of the index
+
+
+class NearestIndex:
+    """Labelled unit vectors; `top` ranks them by dot product (cosine) with a query.
+
+    Labels repeat freely (many phrasings per FAQ entry, many messages per
+    emergency category); `best_per_label` keeps each label's best row.
+    """
+
+    def __init__(self, vectors: npt.ArrayLike, labels: Sequence[str]) -> None:
+        matrix = normalise(vectors) if len(labels) else np.zeros((0, 0), np.float32)
+        if matrix.shape[0] != len(labels):
+            raise ValueError(f"{matrix.shape[0]} vectors but {len(labels)} labels")
+        matrix.setflags(write=False)
+        self._matrix = matrix
+        self._labels = tuple(labels)
+
+    @classmethod
+    def build(
+        cls,
+        embedder: Embedder,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        *,
+        saved: Path | None = None,
+    ) -> NearestIndex:
+        """Embed the texts; with `saved`, reuse that file's vectors when it holds exactly
+        these texts from this model, and (re)write it otherwise, so a restart costs
+        no model time. An unreadable file is rebuilt; an unwritable one is skipped."""
+        if len(texts) != len(labels):
+            raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+        if not texts:
+            return cls(np.zeros((0, embedder.dimension), np.float32), ())
+        vectors = _load_vectors(saved, embedder.model_id, texts) if saved else None
+        if vectors is None:
+            vectors = embedder.embed(texts)
+            if saved is not None:
+                _save_vectors(saved, embedder.model_id, texts, vectors)
+        return cls(vectors, labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self._labels
+
+    @property
+    def matrix(self) -> Vectors:
+        return self._matrix
+
+    def scores(self, query: npt.ArrayLike) -> Vectors:
+        """Cosine similarity of the query to every row (query normalised here)."""
+        if not self._labels:
+            return np.zeros(0, dtype=np.float32)
+        q = normalise(query)[0]
+        sims: Vectors = self._matrix @ q
+        return sims
+
+    def top(self, query: npt.ArrayLike, k: int = 1) -> list[Neighbour]:
+        """The k nearest rows, best first (ties: the earlier row first)."""
+        sims = self.scores(query)
+        if k <= 0:
+            return []
+        rows = np.argsort(-sims, kind="stable")[:k].tolist()
+        return [Neighbour(self._labels[r], float(sims[r]), r) for r in rows]
+
+    def best_per_label(self, query: npt.ArrayLike) -> dict[str, float]:
+        """Each label's highest similarity to the query, best label first."""
+        sims = self.scores(query)
+        best: dict[str, float] = {}
+        for label, s in zip(self._labels, sims.tolist(), strict=True):
+            if s > best.get(label, -2.0):
+                best[label] = s
+        return dict(sorted(best.items(), key=lambda kv: -kv[1]))
