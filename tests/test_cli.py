@@ -34,6 +34,9 @@ def test_ask_json_has_every_field() -> None:
     assert 0 <= data["score"] <= 100
     assert data["related"] == ["start-slowly", "take-with-food", "consult-professional"]
     assert "above the 200-400 mg" in data["text"]
+    assert data["triage"] is None
+    urgent = json.loads(run("ask", "--json", "my lips are swelling up after the tablet").stdout)
+    assert (urgent["kind"], urgent["triage"]) == ("urgent", "allergic")
 
 
 def test_ask_json_reads_one_question_per_line_from_stdin() -> None:
@@ -212,3 +215,21 @@ def test_scheduler_ticks_stay_out_of_the_info_log(tg: FakeTelegram, tmp_path: Pa
     log = bot.log()
     assert "is up with" in log
     assert "Running job" not in log and "executed successfully" not in log
+
+
+def test_triage_weights_that_do_not_fit_are_one_clear_line(tmp_path: Path) -> None:
+    path = write_faq(tmp_path, (ROOT / "content" / "faq.yaml").read_text(encoding="utf-8"))
+    (tmp_path / "triage_model.json").write_text('{"model_id": "old"}', encoding="utf-8")
+    result = run("--faq", str(path), "ask", "hello")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and "triage_model.json" in result.stderr
+    assert "Traceback" not in result.stderr
+    lean = run("--faq", str(path), "ask", "hello", env={"SEMANTIC": "off"})
+    assert lean.returncode == 0 and lean.stdout
+
+
+def test_eval_triage_reports_each_part_and_category() -> None:
+    result = run("eval", "--triage", str(DATA / "triage.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("development: recall ")
+    assert "\nheld_out: recall " in result.stdout and "self_harm" in result.stdout

@@ -1,5 +1,7 @@
 """The FAQ core: content model and validation, normalisation, matching, safety, replies.
 
-One message in, one `Reply` value out. Imports only the standard library,
-PyYAML, rapidfuzz and `bot.faq` itself: never Telegram, storage or a clock.
+One message in, one `Reply` value out, emergencies triaged first. Imports
+only the standard library, PyYAML, rapidfuzz, numpy/onnxruntime/tokenizers
+(sentence embeddings, `semantic.py`) and `bot.faq` itself: never Telegram,
+storage or a clock.
 """

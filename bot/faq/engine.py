@@ -91,9 +91,16 @@ class Engine:
     # -- public API -------------------------------------------------------
 
     def assess(self, text: str) -> Verdict:
-        """Triage: the lexicon first; where it sees no emergency, the semantic net."""
+        """Triage: the lexicon first; where it sees no emergency, the semantic net.
+
+        The net is not asked when the lexicon found the message calm (a question
+        about what could happen, an event long past, a joke): meaning alone
+        cannot tell "what if I took the whole bottle?" from having done it.
+        """
         verdict = self.triage.assess(text)
-        if verdict.category is not None or self.triage_model is None or self.embedder is None:
+        if verdict.category is not None or verdict.calm:
+            return verdict
+        if self.triage_model is None or self.embedder is None:
             return verdict
         vector = self.embedder.embed([text[:SEMANTIC_INPUT_CHARS]])[0]
         category = self.triage_model.assess(vector)

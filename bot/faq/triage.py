@@ -46,7 +46,10 @@ CONTRACTIONS = {
 }
 NEAR = 4  # an `unless_near` concept this close to the evidence cancels the rule
 NOT_NEGATING = frozenset({"stop", "stopped", "help"})  # "can't stop being sick" is no denial
-NEGATION_WINDOW = 3  # a negator this many tokens before a phrase negates it
+# "not moving and his lips are blue": a new predicate ends what "not" denies;
+# "no swelling or trouble breathing" keeps it going.
+NEGATION_STOPS = frozenset({"and", "but", "so", "then", "now", "because", "cos", "since"})
+NEGATION_WINDOW = 5  # a negator this many tokens before a phrase, in its clause, negates it
 NUMBER_WORDS = {
     "one": 1,
     "two": 2,
@@ -82,6 +85,8 @@ MANY_PILLS = 5  # a count of pills at or above this is far more than one dose
 LARGE_AMOUNT_MG = 1000  # 2.5 x the article's 400 mg a day
 SLOW_PULSE = 50
 FAST_PULSE = 150
+MIN_PULSE = 20  # below this a number near "heart" is a time or a count, not a rate
+NOT_A_RATE = frozenset({"am", "pm", "mg", "g", "years", "yo", "min", "mins", "minutes", "hours"})
 PULSE_REACH = 8  # a number this many words after "pulse"/"heart" is its rate
 MAX_CHARS = 1000  # triage reads further than matching: the point often comes last
 BOUNDARY = "."  # never a word token: marks the end of a clause
@@ -129,6 +134,7 @@ class Lexicon:
     concepts: dict[str, tuple[str, ...]]
     rules: tuple[Rule, ...]
     unwell: tuple[str, ...]  # concepts that, alone, mean "mentions feeling unwell"
+    calm: tuple[str, ...] = ()  # concepts that mark a question, a past event or a joke
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,7 @@ class Verdict:
     category: Category | None
     rule_line: int | None = None  # which rule fired, for `eval` and debugging
     unwell: bool = False  # mentions symptoms, distress or a count of pills
+    calm: bool = False  # asks what could happen, tells of the past, or jokes
 
     @property
     def urgent(self) -> bool:
@@ -239,7 +246,8 @@ class Triage:
         for rule in self.lexicon.rules:
             if self._fires(rule, found):
                 return Verdict(rule.category, rule.line, True)
-        return Verdict(None, None, unwell)
+        calm = any(c in found for c in self.lexicon.calm)
+        return Verdict(None, None, unwell, calm)
 
     def _tokens(self, text: str) -> tuple[str, ...]:
         """Words of each clause, with a boundary mark between clauses (negation stops there)."""
@@ -300,8 +308,11 @@ class Triage:
                 or any(j in ingest_ends for j in before)
             ):
                 out.setdefault("many_pills", []).append((i, i + 1))
-            if any(j in pulse_ends for j in range(i - PULSE_REACH, i + 1)):
-                if value < SLOW_PULSE:
+            unit = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if unit not in NOT_A_RATE and any(
+                j in pulse_ends for j in range(i - PULSE_REACH, i + 1)
+            ):
+                if MIN_PULSE <= value < SLOW_PULSE:
                     out.setdefault("slow_pulse", []).append((i, i + 1))
                 elif FAST_PULSE <= value <= 300:
                     out.setdefault("fast_pulse", []).append((i, i + 1))
@@ -353,7 +364,7 @@ def _within(groups: list[list[Span]], options: list[list[Span]], window: int) ->
 def _negated(tokens: tuple[str, ...], start: int, consumed: set[int]) -> bool:
     """A free negator shortly before in the same clause, unless it negates "stop"."""
     for j in range(start - 1, max(-1, start - NEGATION_WINDOW - 1), -1):
-        if tokens[j] == BOUNDARY:
+        if tokens[j] == BOUNDARY or tokens[j] in NEGATION_STOPS:
             return False
         negates = j + 1 >= start or tokens[j + 1] not in NOT_NEGATING
         if tokens[j] in NEGATORS and j not in consumed and negates:

@@ -52,6 +52,7 @@ def parse_triage(doc: Located) -> TriageContent:
             raise doc.error("concepts", f"missing the concept '{name}' (numbers use it)")
     rules = _rules(doc, top.get("rules"), known)
     unwell = _names(doc, top.get("unwell_concepts"), "unwell_concepts", known)
+    calm = _names(doc, top.get("calm_concepts"), "calm_concepts", known)
     replies = _replies(doc, top.get("replies"))
     covered = {r.category for r in rules}
     for category in Category:
@@ -60,7 +61,9 @@ def parse_triage(doc: Located) -> TriageContent:
     line = _text(doc, top.get("unwell_line"), "unwell_line", 200)
     model = top.get("model_file")
     model_path = None if model is None else Path(doc.path).parent / _text(doc, model, "model_file")
-    return TriageContent(doc.path, Lexicon(concepts, rules, unwell), replies, line, model_path)
+    return TriageContent(
+        doc.path, Lexicon(concepts, rules, unwell, calm), replies, line, model_path
+    )
 
 
 def _text(doc: Located, value: Any, where: str, limit: int = MAX_REPLY_CHARS) -> str:
