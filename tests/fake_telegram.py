@@ -21,6 +21,16 @@ from aiohttp import web
 
 BOT_ID = 7000001
 BOT_USERNAME = "magnesium_faq_bot"
+# What getMe answers, here and in the in-process harness.
+BOT_USER: dict[str, Any] = {
+    "id": BOT_ID,
+    "is_bot": True,
+    "first_name": "Magnesium FAQ",
+    "username": BOT_USERNAME,
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
 
 
 @dataclass
@@ -180,15 +190,7 @@ class FakeTelegram:
         return web.json_response({"ok": True, "result": result})
 
     async def api_getMe(self, _: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": BOT_ID,
-            "is_bot": True,
-            "first_name": "Magnesium FAQ",
-            "username": BOT_USERNAME,
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-        }
+        return dict(BOT_USER)
 
     async def api_deleteWebhook(self, _: dict[str, Any]) -> bool:
         return True

@@ -90,28 +90,6 @@ def test_an_amount_within_the_range_is_not_called_too_much(chat: Conversation) -
 
 
 @pytest.mark.parametrize(
-    ("question", "category"),
-    [
-        ("I have chest pain after taking magnesium", "heart"),
-        ("my friend fainted", "collapse_weakness"),
-        ("i cant breathe", "breathing_unresponsive"),
-        ("irregular heartbeat since i started it", "heart"),
-        ("I think I took too much, like the whole bottle", "overdose"),
-        ("i want to kill myself", "self_harm"),
-        ("severe weakness in my legs, how much should i take", "collapse_weakness"),
-    ],
-)
-def test_emergencies_get_the_urgent_reply_first(
-    chat: Conversation, question: str, category: str
-) -> None:
-    reply = chat.say(question)
-    assert reply.kind is Kind.URGENT
-    assert reply.triage == category
-    assert "emergency number" in reply.body[0]
-    assert "mg" not in reply.text and not reply.choices and not reply.related
-
-
-@pytest.mark.parametrize(
     ("message", "expected"),
     [
         ("hi", "Hello!"),

@@ -38,6 +38,14 @@ AMOUNT = re.compile(r"\d\s*(mg|g|mcg|tablets?|capsules?)\b", re.IGNORECASE)
         ("grandad just collapsed in the garden", "collapse_weakness"),
         ("I've been planning how to end things", "self_harm"),
         ("everyone would be better off without me", "self_harm"),
+        # The bot's first emergency tests, moved here from test_matching.py.
+        ("I have chest pain after taking magnesium", "heart"),
+        ("my friend fainted", "collapse_weakness"),
+        ("i cant breathe", "breathing_unresponsive"),
+        ("irregular heartbeat since i started it", "heart"),
+        ("I think I took too much, like the whole bottle", "overdose"),
+        ("i want to kill myself", "self_harm"),
+        ("severe weakness in my legs, how much should i take", "collapse_weakness"),
     ],
 )
 def test_emergencies_get_the_reply_for_their_kind(
@@ -47,7 +55,7 @@ def test_emergencies_get_the_reply_for_their_kind(
     assert reply.kind is Kind.URGENT
     assert reply.triage == category
     assert not reply.choices and not reply.related  # never the dosage topic, no buttons
-    assert not AMOUNT.search(reply.text)
+    assert not AMOUNT.search(reply.text) and "emergency number" in reply.body[0]
     assert "kidney problems" in reply.text  # the caveats stay
 
 

@@ -46,7 +46,7 @@ from bot.reminders.delivery import Dispatcher, TickReport
 from bot.storage.db import open_database
 from bot.storage.stats import StatsStore
 from bot.telegram.services import Services
-from tests.fake_telegram import BOT_ID, BOT_USERNAME
+from tests.fake_telegram import BOT_ID, BOT_USER
 from tests.harness import STICKER, TOKEN, callback_query, find_button, message
 
 START = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)  # a Friday, 13:00 in Berlin
@@ -145,15 +145,7 @@ class OfflineRequest(BaseRequest):
     # -- the methods the bot uses, answered as Telegram does --------------------
 
     def api_getMe(self, _: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": BOT_ID,
-            "is_bot": True,
-            "first_name": "Magnesium FAQ",
-            "username": BOT_USERNAME,
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-        }
+        return dict(BOT_USER)
 
     def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
