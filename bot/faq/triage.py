@@ -89,8 +89,10 @@ MIN_PULSE = 20  # below this a number near "heart" is a time or a count, not a r
 NOT_A_RATE = frozenset({"am", "pm", "mg", "g", "years", "yo", "min", "mins", "minutes", "hours"})
 PULSE_REACH = 8  # a number this many words after "pulse"/"heart" is its rate
 MAX_CHARS = 1000  # triage reads further than matching: the point often comes last
-BOUNDARY = "."  # never a word token: marks the end of a clause
-_CLAUSE = re.compile(r"[,.;:!?()\n]+|\s[-–—]\s|\bbut\b", re.IGNORECASE)
+BOUNDARY = ","  # never a word token: marks the end of a clause
+SENTENCE_END = "."  # never a word token: marks the end of a sentence
+_SENTENCE = re.compile(r"[.!?\n]+")
+_CLAUSE = re.compile(r"[,;:()]+|\s[-–—]\s|\bbut\b", re.IGNORECASE)
 _EMOJI_JOKE = re.compile("[\U0001f602\U0001f923\U0001f606\U0001f605\U0001f61c\U0001f92a]")
 
 
@@ -135,6 +137,7 @@ class Lexicon:
     rules: tuple[Rule, ...]
     unwell: tuple[str, ...]  # concepts that, alone, mean "mentions feeling unwell"
     calm: tuple[str, ...] = ()  # concepts that mark a question, a past event or a joke
+    message_wide: tuple[str, ...] = ()  # calm concepts that speak for every sentence
 
 
 @dataclass(frozen=True)
@@ -240,24 +243,56 @@ class Triage:
         }
 
     def assess(self, text: str) -> Verdict:
+        """Rules over the whole message, then over each sentence on its own.
+
+        A question first and the emergency after ("how much is safe for a
+        toddler? he just chewed 8 of my capsules") must not let the question's
+        calm markers hide the event, so a sentence that fires by itself counts.
+        """
         tokens = self._tokens(text)
         found = self._matches(tokens, text)
         unwell = any(found.get(c) for c in self._unwell)
-        for rule in self.lexicon.rules:
-            if self._fires(rule, found):
-                return Verdict(rule.category, rule.line, True)
-        calm = any(c in found for c in self.lexicon.calm)
+        fired = self._first_rule(found)
+        sentences = _sentences(tokens)
+        if fired is None and len(sentences) > 1:
+            wide = {c: found[c] for c in self.lexicon.message_wide if c in found}
+            for start, end in sentences:
+                fired = self._first_rule(_within_range(found, start, end) | wide)
+                if fired is not None:
+                    break
+        if fired is not None:
+            return Verdict(fired.category, fired.line, True)
+        calm = self._calm(found, sentences)
         return Verdict(None, None, unwell, calm)
 
+    def _first_rule(self, found: dict[str, list[Span]]) -> Rule | None:
+        return next((r for r in self.lexicon.rules if self._fires(r, found)), None)
+
+    def _calm(self, found: dict[str, list[Span]], sentences: list[Span]) -> bool:
+        """Calm markers found, and every sentence that mentions feeling unwell has one."""
+        if not any(c in found for c in self.lexicon.calm):
+            return False
+        for start, end in sentences:
+            part = _within_range(found, start, end)
+            if any(c in part for c in self._unwell) and not any(
+                c in part for c in self.lexicon.calm
+            ):
+                return False
+        return True
+
     def _tokens(self, text: str) -> tuple[str, ...]:
-        """Words of each clause, with a boundary mark between clauses (negation stops there)."""
+        """Words, with marks between clauses and sentences (negation stops at both)."""
         out: list[str] = []
-        for clause in _CLAUSE.split(text[:MAX_CHARS]):
-            words = tuple(self._known(w) for w in _contract(self._words(clause)))
-            if words:
-                if out:
-                    out.append(BOUNDARY)
-                out.extend(words)
+        for sentence in _SENTENCE.split(text[:MAX_CHARS]):
+            start = len(out)
+            for clause in _CLAUSE.split(sentence):
+                words = tuple(self._known(w) for w in _contract(self._words(clause)))
+                if words:
+                    if len(out) > start:
+                        out.append(BOUNDARY)
+                    out.extend(words)
+            if len(out) > start:
+                out.append(SENTENCE_END)
         return tuple(out)
 
     def _known(self, word: str) -> str:
@@ -283,7 +318,7 @@ class Triage:
             if kept:
                 found[name] = kept
         if self._has_joke and _EMOJI_JOKE.search(raw):
-            found.setdefault("joke", []).append((len(tokens), len(tokens)))
+            found.setdefault("joke", []).append((0, 0))  # an emoji colours the whole message
         found.update(self._numbers(tokens, raw, found))
         return found
 
@@ -338,6 +373,30 @@ class Triage:
         )
 
 
+def _sentences(tokens: tuple[str, ...]) -> list[Span]:
+    """(start, end) token ranges of the sentences."""
+    out: list[Span] = []
+    start = 0
+    for i, tok in enumerate(tokens):
+        if tok == SENTENCE_END:
+            if i > start:
+                out.append((start, i))
+            start = i + 1
+    if start < len(tokens):
+        out.append((start, len(tokens)))
+    return out
+
+
+def _within_range(found: dict[str, list[Span]], start: int, end: int) -> dict[str, list[Span]]:
+    """The matches that lie inside one sentence (message-wide ones, at 0-0, stay)."""
+    out: dict[str, list[Span]] = {}
+    for name, spans in found.items():
+        kept = [s for s in spans if (start <= s[0] and s[1] <= end) or s == (0, 0)]
+        if kept:
+            out[name] = kept
+    return out
+
+
 def _near(span: Span, others: list[Span]) -> bool:
     """Fewer than NEAR words between `span` and one of `others`."""
     return any(max(o[0] - span[1], span[0] - o[1]) < NEAR for o in others)
@@ -364,7 +423,7 @@ def _within(groups: list[list[Span]], options: list[list[Span]], window: int) ->
 def _negated(tokens: tuple[str, ...], start: int, consumed: set[int]) -> bool:
     """A free negator shortly before in the same clause, unless it negates "stop"."""
     for j in range(start - 1, max(-1, start - NEGATION_WINDOW - 1), -1):
-        if tokens[j] == BOUNDARY or tokens[j] in NEGATION_STOPS:
+        if tokens[j] in (BOUNDARY, SENTENCE_END) or tokens[j] in NEGATION_STOPS:
             return False
         negates = j + 1 >= start or tokens[j + 1] not in NOT_NEGATING
         if tokens[j] in NEGATORS and j not in consumed and negates:

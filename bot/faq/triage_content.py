@@ -53,6 +53,7 @@ def parse_triage(doc: Located) -> TriageContent:
     rules = _rules(doc, top.get("rules"), known)
     unwell = _names(doc, top.get("unwell_concepts"), "unwell_concepts", known)
     calm = _names(doc, top.get("calm_concepts"), "calm_concepts", known)
+    wide = _names(doc, top.get("message_wide_concepts"), "message_wide_concepts", known)
     replies = _replies(doc, top.get("replies"))
     covered = {r.category for r in rules}
     for category in Category:
@@ -62,7 +63,7 @@ def parse_triage(doc: Located) -> TriageContent:
     model = top.get("model_file")
     model_path = None if model is None else Path(doc.path).parent / _text(doc, model, "model_file")
     return TriageContent(
-        doc.path, Lexicon(concepts, rules, unwell, calm), replies, line, model_path
+        doc.path, Lexicon(concepts, rules, unwell, calm, wide), replies, line, model_path
     )
 
 
