@@ -138,6 +138,7 @@ class Lexicon:
     unwell: tuple[str, ...]  # concepts that, alone, mean "mentions feeling unwell"
     calm: tuple[str, ...] = ()  # concepts that mark a question, a past event or a joke
     message_wide: tuple[str, ...] = ()  # calm concepts that speak for every sentence
+    spellings: dict[str, str] | None = None  # misspelling -> word ("pils" -> "pills")
 
 
 @dataclass(frozen=True)
@@ -296,7 +297,9 @@ class Triage:
         return tuple(out)
 
     def _known(self, word: str) -> str:
-        """A lexicon word for a possessive or plural of one: "babys" -> "baby"."""
+        """A lexicon word for a misspelling, possessive or plural of one: "babys" -> "baby"."""
+        if self.lexicon.spellings and word in self.lexicon.spellings:
+            return self.lexicon.spellings[word]
         if word not in self._vocab and word.endswith("s") and word[:-1] in self._vocab:
             return word[:-1]
         return word

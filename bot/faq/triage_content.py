@@ -62,9 +62,9 @@ def parse_triage(doc: Located) -> TriageContent:
     line = _text(doc, top.get("unwell_line"), "unwell_line", 200)
     model = top.get("model_file")
     model_path = None if model is None else Path(doc.path).parent / _text(doc, model, "model_file")
-    return TriageContent(
-        doc.path, Lexicon(concepts, rules, unwell, calm, wide), replies, line, model_path
-    )
+    spellings = _spellings(doc, top.get("spellings"))
+    lexicon = Lexicon(concepts, rules, unwell, calm, wide, spellings)
+    return TriageContent(doc.path, lexicon, replies, line, model_path)
 
 
 def _text(doc: Located, value: Any, where: str, limit: int = MAX_REPLY_CHARS) -> str:
@@ -96,6 +96,28 @@ def _concepts(doc: Located, raw: Any) -> dict[str, tuple[str, ...]]:
             seen.add(key)
             items.append(key)
         out[str(name)] = tuple(items)
+    return out
+
+
+def _spellings(doc: Located, raw: Any) -> dict[str, str]:
+    """`word: [misspellings]` -> {misspelling: word}; a misspelling may belong to one word."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise doc.error("spellings", "must map words to lists of their misspellings")
+    out: dict[str, str] = {}
+    for word, variants in raw.items():
+        where = f"spellings.{word}"
+        if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
+            raise doc.error(where, "must be a list of misspellings")
+        for i, variant in enumerate(variants):
+            key = variant.strip().lower()
+            if not key.isalpha():
+                raise doc.error(f"{where}[{i}]", "must be one word of letters")
+            if key in out:
+                already = f"'{key}' is already a misspelling of '{out[key]}'"
+                raise doc.error(f"{where}[{i}]", already)
+            out[key] = str(word).lower()
     return out
 
 
