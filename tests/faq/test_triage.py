@@ -199,3 +199,23 @@ def test_every_category_has_a_reply(tmp_path: Path) -> None:
         load_triage(path)
     assert info.value.field_name == "replies.dehydration"
     assert {c.value for c in Category} >= {"dehydration"}
+
+
+def test_a_question_first_does_not_hide_the_emergency_after_it(chat: Conversation) -> None:
+    reply = chat.say("how much is safe for a toddler? my son just chewed 8 of my capsules")
+    assert reply.triage == "child_or_other_swallowed"
+    calm = chat.say("went down like a sack of spuds with a calf cramp. it's ok now. magnesium?")
+    assert calm.kind is not Kind.URGENT
+
+
+def test_common_misspellings_read_as_the_word(chat: Conversation) -> None:
+    assert chat.say("my dauter swalod sum of my pils").triage == "child_or_other_swallowed"
+    assert chat.say("i think my dad is having a siezure").triage == "seizure"
+
+
+def test_a_misspelling_may_belong_to_one_word_only(tmp_path: Path) -> None:
+    path = _triage_file(tmp_path, "  talk: [tawk]", "  talk: [tawk, tuk]")
+    with pytest.raises(ContentError) as info:
+        load_triage(path)
+    assert "'tuk' is already a misspelling of 'took'" in str(info.value)
+    assert info.value.field_name == "spellings.talk[1]"
