@@ -139,6 +139,8 @@ class Lexicon:
     calm: tuple[str, ...] = ()  # concepts that mark a question, a past event or a joke
     message_wide: tuple[str, ...] = ()  # calm concepts that speak for every sentence
     spellings: dict[str, str] | None = None  # misspelling -> word ("pils" -> "pills")
+    now_concept: str = ""  # marks an event happening now ("right now", "just")
+    now_overrides: tuple[str, ...] = ()  # calm concepts that do not calm an event now
 
 
 @dataclass(frozen=True)
@@ -267,6 +269,10 @@ class Triage:
         return Verdict(None, None, unwell, calm)
 
     def _first_rule(self, found: dict[str, list[Span]]) -> Rule | None:
+        if self.lexicon.now_concept in found:
+            # "right now I have crushing chest pain, could it be the magnesium?": a
+            # question about the cause does not calm an event happening now.
+            found = {c: s for c, s in found.items() if c not in self.lexicon.now_overrides}
         return next((r for r in self.lexicon.rules if self._fires(r, found)), None)
 
     def _calm(self, found: dict[str, list[Span]], sentences: list[Span]) -> bool:

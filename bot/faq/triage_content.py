@@ -63,7 +63,11 @@ def parse_triage(doc: Located) -> TriageContent:
     model = top.get("model_file")
     model_path = None if model is None else Path(doc.path).parent / _text(doc, model, "model_file")
     spellings = _spellings(doc, top.get("spellings"))
-    lexicon = Lexicon(concepts, rules, unwell, calm, wide, spellings)
+    now = top.get("now_concept")
+    if now is not None and now not in known:
+        raise doc.error("now_concept", f"unknown concept '{now}'")
+    overrides = _names(doc, top.get("now_overrides"), "now_overrides", known)
+    lexicon = Lexicon(concepts, rules, unwell, calm, wide, spellings, str(now or ""), overrides)
     return TriageContent(doc.path, lexicon, replies, line, model_path)
 
 
