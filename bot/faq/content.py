@@ -17,14 +17,13 @@ from typing import Any, TypeVar
 from bot.faq.article import Article, load_article
 from bot.faq.texts import ReminderTexts, ReplyTexts, UiTexts, text_fields
 from bot.faq.triage_content import TriageContent, load_triage
-from bot.faq.yamlsource import ContentError, Located, load_located
+from bot.faq.yamlsource import ContentError, Located, Reader, load_located
 
 DEFAULT_FAQ_PATH = Path(__file__).resolve().parents[2] / "content" / "faq.yaml"
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Longest answer text we accept, so that answer + notes + caveats stay far
 # below Telegram's 4096-character message limit.
 MAX_ANSWER_CHARS = 1500
-MAX_SHORT_TEXT = 600
 
 __all__ = ["Content", "ContentError", "Entry", "SmallTalk", "load_content"]
 
@@ -108,52 +107,8 @@ COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 MAX_ID_LENGTH = 48  # keeps every callback_data within Telegram's 64 bytes
 
 
-class _Reader:
-    """Typed field access over a located document, raising ContentError."""
-
-    def __init__(self, doc: Located) -> None:
-        self.doc = doc
-
-    def mapping(self, value: Any, where: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.doc.error(where, "must be a mapping (key: value)")
-        return value
-
-    def field(self, parent: dict[str, Any], key: str, where: str) -> Any:
-        if key not in parent or parent[key] is None:
-            raise self.doc.error(where, f"missing required field '{key}'")
-        return parent[key]
-
-    def text(self, value: Any, where: str, limit: int = MAX_SHORT_TEXT) -> str:
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise self.doc.error(where, "must be text")
-        text = " ".join(str(value).split())
-        if not text:
-            raise self.doc.error(where, "must not be empty")
-        if len(text) > limit:
-            raise self.doc.error(where, f"is {len(text)} characters; the limit is {limit}")
-        return text
-
-    def texts(self, value: Any, where: str, *, allow_empty: bool = False) -> tuple[str, ...]:
-        if value is None and allow_empty:
-            return ()
-        if not isinstance(value, list):
-            raise self.doc.error(where, "must be a list")
-        if not value and not allow_empty:
-            raise self.doc.error(where, "must not be empty")
-        out = tuple(self.text(v, f"{where}[{i}]") for i, v in enumerate(value))
-        seen: set[str] = set()
-        for i, item in enumerate(out):
-            if item.lower() in seen:
-                raise self.doc.error(f"{where}[{i}]", f"duplicate item '{item}'")
-            seen.add(item.lower())
-        return out
-
-    def records(self, value: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
-        """A non-empty list of mappings, each with its location for error messages."""
-        if not isinstance(value, list) or not value:
-            raise self.doc.error(where, "must be a non-empty list")
-        return [(f"{where}[{i}]", self.mapping(v, f"{where}[{i}]")) for i, v in enumerate(value)]
+class _Reader(Reader):
+    """The YAML reader plus the content's own rule for ids."""
 
     def identifier(self, value: Any, where: str) -> str:
         ident = self.text(value, where)

@@ -16,7 +16,6 @@ Pure and fast: phrases are matched by first token (or prefix) in one pass.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -35,7 +34,6 @@ CONTRACTIONS = {
     ("canna",): "cant",
     ("dinnae",): "dont",
     ("didnae",): "didnt",
-    ("wont",): "wont",
     ("can", "not"): "cant",
     ("will", "not"): "wont",
     ("do", "not"): "dont",
@@ -146,13 +144,9 @@ class Lexicon:
 @dataclass(frozen=True)
 class Verdict:
     category: Category | None
-    rule_line: int | None = None  # which rule fired, for `eval` and debugging
+    rule_line: int | None = None  # which rule fired (None: the semantic net), for `eval`
     unwell: bool = False  # mentions symptoms, distress or a count of pills
     calm: bool = False  # asks what could happen, tells of the past, or jokes
-
-    @property
-    def urgent(self) -> bool:
-        return self.category is not None
 
 
 Span = tuple[int, int]
@@ -223,20 +217,15 @@ def _pattern_tokens(phrase: str) -> list[str]:
 class Triage:
     """Built once from a Lexicon; `assess` is pure and never raises."""
 
-    def __init__(
-        self,
-        lexicon: Lexicon,
-        words: Callable[[str], tuple[str, ...]] | None = None,
-    ) -> None:
+    def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
-        self._words = words or (lambda text: tuple(basic_tokens(text)))
         self._index = _Index(lexicon.concepts)
         self._vocab = frozenset(self.vocabulary())
         self._has_joke = "joke" in lexicon.concepts
         self._unwell = tuple(lexicon.unwell)
 
     def vocabulary(self) -> set[str]:
-        """Every literal word of the lexicon, so typo correction can aim at them."""
+        """Every literal word of the lexicon (the FAQ never "corrects" them; plurals map here)."""
         return {
             t
             for phrases in self.lexicon.concepts.values()
@@ -293,7 +282,7 @@ class Triage:
         for sentence in _SENTENCE.split(text[:MAX_CHARS]):
             start = len(out)
             for clause in _CLAUSE.split(sentence):
-                words = tuple(self._known(w) for w in _contract(self._words(clause)))
+                words = tuple(self._known(w) for w in _contract(tuple(basic_tokens(clause))))
                 if words:
                     if len(out) > start:
                         out.append(BOUNDARY)

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.faq.triage import BUILTIN_CONCEPTS, REQUIRED_CONCEPTS, Category, Lexicon, Rule
-from bot.faq.yamlsource import Located, load_located
+from bot.faq.yamlsource import Located, Reader, load_located
 
 MAX_REPLY_CHARS = 600
+MAX_LINE_CHARS = 200
+MAX_PHRASE_CHARS = 80
 _AMOUNT = re.compile(r"\d\s*(mg|g|mcg|milligram|gram|tablet|capsule|pill)", re.IGNORECASE)
 # What each reply must say first and foremost.
 MUST_SAY: dict[Category, tuple[str, ...]] = {
@@ -42,10 +44,11 @@ def load_triage(path: Path) -> TriageContent:
 
 
 def parse_triage(doc: Located) -> TriageContent:
+    r = Reader(doc)
     top = doc.data
     if not isinstance(top, dict):
         raise doc.error("", "must be a mapping with concepts, rules and replies")
-    concepts = _concepts(doc, top.get("concepts"))
+    concepts = _concepts(r, top.get("concepts"))
     known = set(concepts) | set(BUILTIN_CONCEPTS)
     for name in REQUIRED_CONCEPTS:
         if name not in concepts:
@@ -54,14 +57,14 @@ def parse_triage(doc: Located) -> TriageContent:
     unwell = _names(doc, top.get("unwell_concepts"), "unwell_concepts", known)
     calm = _names(doc, top.get("calm_concepts"), "calm_concepts", known)
     wide = _names(doc, top.get("message_wide_concepts"), "message_wide_concepts", known)
-    replies = _replies(doc, top.get("replies"))
+    replies = _replies(r, top.get("replies"))
     covered = {r.category for r in rules}
     for category in Category:
         if category not in covered:
             raise doc.error("rules", f"no rule for the category '{category}'")
-    line = _text(doc, top.get("unwell_line"), "unwell_line", 200)
+    line = r.text(r.field(top, "unwell_line", ""), "unwell_line", MAX_LINE_CHARS)
     model = top.get("model_file")
-    model_path = None if model is None else Path(doc.path).parent / _text(doc, model, "model_file")
+    model_path = None if model is None else Path(doc.path).parent / r.text(model, "model_file")
     spellings = _spellings(doc, top.get("spellings"))
     now = top.get("now_concept")
     if now is not None and now not in known:
@@ -71,35 +74,15 @@ def parse_triage(doc: Located) -> TriageContent:
     return TriageContent(doc.path, lexicon, replies, line, model_path)
 
 
-def _text(doc: Located, value: Any, where: str, limit: int = MAX_REPLY_CHARS) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise doc.error(where, "must be non-empty text")
-    text = " ".join(value.split())
-    if len(text) > limit:
-        raise doc.error(where, f"is {len(text)} characters; the limit is {limit}")
-    return text
-
-
-def _concepts(doc: Located, raw: Any) -> dict[str, tuple[str, ...]]:
+def _concepts(r: Reader, raw: Any) -> dict[str, tuple[str, ...]]:
     if not isinstance(raw, dict) or not raw:
-        raise doc.error("concepts", "must map concept names to lists of phrases")
+        raise r.doc.error("concepts", "must map concept names to lists of phrases")
     out: dict[str, tuple[str, ...]] = {}
     for name, phrases in raw.items():
         where = f"concepts.{name}"
         if name in BUILTIN_CONCEPTS:
-            raise doc.error(where, f"'{name}' is computed from numbers; pick another name")
-        if not isinstance(phrases, list) or not phrases:
-            raise doc.error(where, "must be a non-empty list of phrases")
-        seen: set[str] = set()
-        items: list[str] = []
-        for i, phrase in enumerate(phrases):
-            text = _text(doc, phrase if isinstance(phrase, str) else None, f"{where}[{i}]", 80)
-            key = text.lower()
-            if key in seen:
-                raise doc.error(f"{where}[{i}]", f"duplicate phrase '{text}'")
-            seen.add(key)
-            items.append(key)
-        out[str(name)] = tuple(items)
+            raise r.doc.error(where, f"'{name}' is computed from numbers; pick another name")
+        out[str(name)] = tuple(p.lower() for p in r.texts(phrases, where, limit=MAX_PHRASE_CHARS))
     return out
 
 
@@ -167,20 +150,19 @@ def _rules(doc: Located, raw: Any, known: set[str]) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def _replies(doc: Located, raw: Any) -> dict[Category, str]:
-    if not isinstance(raw, dict):
-        raise doc.error("replies", "must map each category to its reply")
+def _replies(r: Reader, raw: Any) -> dict[Category, str]:
+    table = r.mapping(raw, "replies")
     out: dict[Category, str] = {}
     for category in Category:
         where = f"replies.{category.value}"
-        text = _text(doc, raw.get(category.value), where)
+        text = r.text(r.field(table, category.value, where), where, MAX_REPLY_CHARS)
         for must in MUST_SAY.get(category, DEFAULT_MUST_SAY):
             if must not in text.lower():
-                raise doc.error(where, f"must say '{must}'")
+                raise r.doc.error(where, f"must say '{must}'")
         if _AMOUNT.search(text):
-            raise doc.error(where, "must not name an amount: an emergency never gets a dose")
+            raise r.doc.error(where, "must not name an amount: an emergency never gets a dose")
         out[category] = text
-    for name in raw:
+    for name in table:
         if name not in {c.value for c in Category}:
-            raise doc.error(f"replies.{name}", "is not a triage category")
+            raise r.doc.error(f"replies.{name}", "is not a triage category")
     return out

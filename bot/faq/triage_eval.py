@@ -26,7 +26,7 @@ class PartResult:
     negatives: int = 0
     false_alarms: dict[Category, int] = field(default_factory=dict)
     misses: list[tuple[Category, str]] = field(default_factory=list)
-    alarms: list[tuple[Category, str]] = field(default_factory=list)
+    alarms: list[tuple[Verdict, str]] = field(default_factory=list)
 
     @property
     def emergencies(self) -> int:
@@ -58,8 +58,15 @@ class PartResult:
             )
         if show:
             lines += [f"  missed ({c.value}): {m}" for c, m in self.misses]
-            lines += [f"  false alarm ({c.value}): {m}" for c, m in self.alarms]
+            lines += [f"  false alarm ({_why(v)}): {m}" for v, m in self.alarms]
         return "\n".join(lines)
+
+
+def _why(verdict: Verdict) -> str:
+    """The category and what raised it, so an author knows which rule to look at."""
+    assert verdict.category is not None
+    source = "semantic net" if verdict.rule_line is None else f"rule at line {verdict.rule_line}"
+    return f"{verdict.category.value}, {source}"
 
 
 def load_triage_set(path: Path) -> dict[str, tuple[dict[Category, list[str]], list[str]]]:
@@ -117,7 +124,7 @@ def evaluate_triage(assess: Callable[[str], Verdict], path: Path) -> list[PartRe
                 result.false_alarms[verdict.category] = (
                     result.false_alarms.get(verdict.category, 0) + 1
                 )
-                result.alarms.append((verdict.category, message))
+                result.alarms.append((verdict, message))
         results.append(result)
     return results
 

@@ -47,6 +47,59 @@ class Located:
         return ContentError(self.path, self.line(where), where or "<document>", message)
 
 
+MAX_SHORT_TEXT = 600  # the longest text a YAML field may hold unless it says otherwise
+
+
+class Reader:
+    """Typed field access over a located document, raising ContentError with its line."""
+
+    def __init__(self, doc: Located) -> None:
+        self.doc = doc
+
+    def mapping(self, value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.doc.error(where, "must be a mapping (key: value)")
+        return value
+
+    def field(self, parent: dict[str, Any], key: str, where: str) -> Any:
+        if key not in parent or parent[key] is None:
+            raise self.doc.error(where, f"missing required field '{key}'")
+        return parent[key]
+
+    def text(self, value: Any, where: str, limit: int = MAX_SHORT_TEXT) -> str:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.doc.error(where, "must be text")
+        text = " ".join(str(value).split())
+        if not text:
+            raise self.doc.error(where, "must not be empty")
+        if len(text) > limit:
+            raise self.doc.error(where, f"is {len(text)} characters; the limit is {limit}")
+        return text
+
+    def texts(
+        self, value: Any, where: str, *, allow_empty: bool = False, limit: int = MAX_SHORT_TEXT
+    ) -> tuple[str, ...]:
+        if value is None and allow_empty:
+            return ()
+        if not isinstance(value, list):
+            raise self.doc.error(where, "must be a list")
+        if not value and not allow_empty:
+            raise self.doc.error(where, "must not be empty")
+        out = tuple(self.text(v, f"{where}[{i}]", limit) for i, v in enumerate(value))
+        seen: set[str] = set()
+        for i, item in enumerate(out):
+            if item.lower() in seen:
+                raise self.doc.error(f"{where}[{i}]", f"duplicate item '{item}'")
+            seen.add(item.lower())
+        return out
+
+    def records(self, value: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
+        """A non-empty list of mappings, each with its location for error messages."""
+        if not isinstance(value, list) or not value:
+            raise self.doc.error(where, "must be a non-empty list")
+        return [(f"{where}[{i}]", self.mapping(v, f"{where}[{i}]")) for i, v in enumerate(value)]
+
+
 _SCALARS = yaml.constructor.SafeConstructor()
 
 

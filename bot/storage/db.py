@@ -183,7 +183,7 @@ def _explain(file: Path, exc: OSError | sqlite3.Error) -> str:
 def migrate(conn: sqlite3.Connection, migrations: list[str] | None = None) -> int:
     """Apply every migration newer than the file's version; returns the new version."""
     steps = MIGRATIONS if migrations is None else migrations
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    version = schema_version(conn)
     for number, script in enumerate(steps[version:], start=version + 1):
         with transaction(conn):
             for statement in script.split(";"):
