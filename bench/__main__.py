@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("matching", "triage", "semantic", "telegram", "reminders")
+ALL = ("matching", "triage", "semantic", "language", "content_size", "telegram", "reminders")
 
 
 def main(names: list[str]) -> int:

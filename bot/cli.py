@@ -38,6 +38,7 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         "alternatives": list(reply.alternatives),
         "related": list(reply.related_ids),
         "triage": reply.triage,
+        "topic": reply.topic,
         "text": reply.text,
     }
 
@@ -49,7 +50,8 @@ def _engine(args: argparse.Namespace, settings: Settings) -> Engine:
         return Engine(content)
     from bot.faq.semantic import MiniLM
 
-    return Engine(content, MiniLM())
+    vectors = Path(settings.vectors_path) if settings.vectors_path else None
+    return Engine(content, MiniLM(), vectors=vectors)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -141,7 +143,7 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings, out: TextIO) ->
     from datetime import UTC, datetime
 
     from bot.storage.db import open_database, schema_version
-    from bot.storage.stats import StatsStore, format_unanswered
+    from bot.storage.stats import StatsStore, format_unanswered, format_unsure
 
     path = Path(settings.database_path)
     if not path.exists():
@@ -155,6 +157,9 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings, out: TextIO) ->
         store = StatsStore(conn, clock=lambda: datetime.now(UTC))
         out.write("Most frequent unanswered questions:\n")
         out.write("\n".join(format_unanswered(store.top_unanswered(args.limit))) + "\n")
+        if schema_version(conn) >= 4:
+            out.write("Answered unsurely or with a choice:\n")
+            out.write("\n".join(format_unsure(store.top_unsure(args.limit))) + "\n")
     finally:
         conn.close()
     return 0

@@ -45,6 +45,7 @@ class Settings:
     rate_limit_per_minute: int = 20
     send_rate_limit: bool = True
     semantic: bool = True
+    vectors_path: str | None = "data/faq-vectors.npz"
     http_timeout_seconds: int = 10
     log_level: str = "INFO"
 
@@ -136,6 +137,9 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 20, 1),
         send_rate_limit=_flag(env, "SEND_RATE_LIMIT", True),
         semantic=_flag(env, "SEMANTIC", True),
+        vectors_path=(
+            Settings.vectors_path if "VECTORS_CACHE" not in env else text("VECTORS_CACHE")
+        ),
         http_timeout_seconds=_int(env, "HTTP_TIMEOUT_SECONDS", 10, 1),
         log_level=(text("LOG_LEVEL") or "INFO").upper(),
     )

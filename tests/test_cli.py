@@ -28,7 +28,16 @@ def test_ask_prints_the_reply_with_caveats() -> None:
 def test_ask_json_has_every_field() -> None:
     result = run("ask", "--json", "can i take 1000 mg?")
     data = json.loads(result.stdout)
-    assert set(data) == {"kind", "id", "score", "alternatives", "related", "triage", "text"}
+    assert set(data) == {
+        "kind",
+        "id",
+        "score",
+        "alternatives",
+        "related",
+        "triage",
+        "topic",
+        "text",
+    }
     assert data["kind"] == "answer"
     assert data["id"] == "dosage"
     assert 0 <= data["score"] <= 100
@@ -42,7 +51,8 @@ def test_ask_json_has_every_field() -> None:
 def test_ask_json_reads_one_question_per_line_from_stdin() -> None:
     result = run("ask", "--json", "-", stdin="hi\nvitamin d dosage\nfood and water\nchest pain\n")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [d["kind"] for d in lines] == ["smalltalk", "fallback", "clarify", "urgent"]
+    assert [d["kind"] for d in lines] == ["smalltalk", "not_covered", "clarify", "urgent"]
+    assert lines[1]["topic"] == "other-substance"
     assert lines[2]["alternatives"] == ["take-with-food", "hydration"]
     assert lines[1]["id"] is None
 
@@ -233,3 +243,20 @@ def test_eval_triage_reports_each_part_and_category() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("development: recall ")
     assert "\nheld_out: recall " in result.stdout and "self_harm" in result.stdout
+
+
+def test_unanswered_lists_unsure_answers_and_choices(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from bot.storage.db import open_database
+    from bot.storage.stats import StatsStore
+
+    db = tmp_path / "bot.sqlite3"
+    store = StatsStore(open_database(db), clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+    store.record_unanswered("recommend a film")
+    store.record_unsure("food and water", "clarify: take-with-food, hydration")
+    store.conn.close()
+    result = run("unanswered", env={"DATABASE_PATH": str(db)})
+    assert "1 x recommend a film" in result.stdout
+    assert "Answered unsurely or with a choice:" in result.stdout
+    assert "food and water  ->  clarify: take-with-food, hydration" in result.stdout

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.faq.article import Article, load_article
+from bot.faq.language import Languages, load_languages
 from bot.faq.texts import ReminderTexts, ReplyTexts, UiTexts, text_fields
 from bot.faq.triage_content import TriageContent, load_triage
+from bot.faq.uncovered import UncoveredTopic, parse_uncovered
 from bot.faq.yamlsource import ContentError, Located, Reader, load_located
 
 DEFAULT_FAQ_PATH = Path(__file__).resolve().parents[2] / "content" / "faq.yaml"
@@ -87,6 +89,9 @@ class Content:
     popular: tuple[str, ...]
     reminders: ReminderTexts
     tips: tuple[Tip, ...]
+    languages: Languages | None = None  # "English only" replies (languages_file), if any
+    not_covered: tuple[UncoveredTopic, ...] = ()
+    unrelated_examples: tuple[str, ...] = ()  # for the semantic layer: clearly not our subject
 
     def entry(self, entry_id: str) -> Entry:
         """Entry by id; KeyError if unknown."""
@@ -250,6 +255,16 @@ def _triage(r: _Reader, raw: Any) -> TriageContent:
     return load_triage(path)
 
 
+def _languages(r: _Reader, raw: Any) -> Languages | None:
+    """The replies to messages not in English, from `languages_file` (optional)."""
+    if raw is None:
+        return None
+    path = Path(r.doc.path).parent / r.text(raw, "languages_file")
+    if not path.is_file():
+        raise r.doc.error("languages_file", f"cannot read {path}: no such file")
+    return load_languages(path)
+
+
 def _check_section(r: _Reader, source: Article, section: str, where: str) -> None:
     problem = source.section_problem(section)
     if problem:
@@ -326,6 +341,11 @@ def parse_content(doc: Located) -> Content:
         popular=popular,
         reminders=_texts(r, r.field(top, "reminders", ""), "reminders", ReminderTexts),
         tips=tips,
+        languages=_languages(r, top.get("languages_file")),
+        not_covered=parse_uncovered(r, r.field(top, "not_covered", ""), r.identifier),
+        unrelated_examples=r.texts(
+            matching.get("unrelated_examples"), "matching.unrelated_examples", allow_empty=True
+        ),
     )
 
 

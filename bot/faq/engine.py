@@ -10,8 +10,21 @@ and always gets the "contact a doctor / emergency number" line.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from bot.faq.content import Content, Entry
+from bot.faq.coverage import Coverage
+from bot.faq.focus import focus
+from bot.faq.hybrid import (
+    DEFAULT_WEIGHTS,
+    UNRELATED,
+    Decision,
+    Semantic,
+    SemanticIndex,
+    Weights,
+    decide,
+)
+from bot.faq.language import LanguageGuard
 from bot.faq.matcher import (
     ANSWER_THRESHOLD,
     CLARIFY_MARGIN,
@@ -30,6 +43,7 @@ SEMANTIC_INPUT_CHARS = 1000  # what the second net reads of a message
 CONFIDENT_ANSWER = 70.0  # an FAQ answer this sure, with nothing unwell said, skips the net
 
 MAX_RELATED = 3
+UNSURE_MARGIN = 0.05  # fused answers this close to the threshold are reported as unsure
 
 
 @dataclass(frozen=True)
@@ -42,19 +56,33 @@ class _SmallTalkRule:
 class Engine:
     """Stateless and thread-safe after construction; build once per content."""
 
-    def __init__(self, content: Content, embedder: Embedder | None = None) -> None:
-        """With an `embedder`, triage adds its semantic second net (content/triage.yaml
-        `model_file`); without one, the lexicon alone decides."""
+    def __init__(
+        self,
+        content: Content,
+        embedder: Embedder | None = None,
+        *,
+        vectors: Path | None = None,
+        weights: Weights = DEFAULT_WEIGHTS,
+    ) -> None:
+        """With an `embedder`, matching adds its semantic half (`bot.faq.hybrid`) and
+        triage its semantic second net (content/triage.yaml `model_file`); without
+        one, the lexical matcher and the triage lexicon alone decide. `vectors` is
+        where the content's embeddings are kept between starts."""
         self.content = content
         self.embedder = embedder
+        self.weights = weights
         self.triage_model: TriageModel | None = None
+        self.semantic: SemanticIndex | None = None
         if embedder is not None:
             path = content.triage.model_path
             if path is None:
                 raise TriageModelError(f"{content.triage.path}: no model_file for the semantic net")
             self.triage_model = load_model(path, embedder.model_id)
+            self.semantic = SemanticIndex(content, embedder, saved=vectors)
         self.normalizer = Normalizer(content)
         self.matcher = Matcher(content, self.normalizer)
+        self.coverage = Coverage(content, self.normalizer)
+        self.language = LanguageGuard(content.languages) if content.languages else None
         self.rules = SafetyRules(content, self.normalizer)
         # Plain words, not the matcher's typo fixes: those aim at FAQ vocabulary and
         # would turn "hives" into "give" or "fridge" into "bridge".
@@ -95,11 +123,17 @@ class Engine:
         """Triage alone (for evaluation): what `reply` decides about an emergency."""
         return self._triage(text)[0]
 
-    def reply(self, text: str) -> Reply:
-        """The reply to one message. Never raises for any string."""
+    def reply(self, text: str, language_code: str | None = None) -> Reply:
+        """The reply to one message. Never raises for any string.
+
+        `language_code` (Telegram's, e.g. "de") only tips close calls between
+        English and another language."""
         verdict, reply = self._triage(text)
         if verdict.category is not None:
             return self._urgent(verdict.category)
+        foreign = self.language.check(text, language_code) if self.language else None
+        if foreign is not None:
+            return _with(self._simple(Kind.OTHER_LANGUAGE, foreign.reply), topic=foreign.code)
         reply = reply or self._reply(text)
         return self._fail_safe(reply, verdict) if verdict.unwell else reply
 
@@ -131,12 +165,19 @@ class Engine:
         small = self._smalltalk_reply(analysis)
         if small is not None:
             return small
+        view = focus(text)
+        whole = self.normalizer.analyse(view.whole) if view.whole != text else analysis
+        question = self.normalizer.analyse(view.question) if view.narrowed else whole
+        uncovered = self.coverage.topic(whole.tokens + question.tokens, question.tokens)
+        if uncovered is not None:
+            return self._not_covered(uncovered.id)
         dose = dose_mention(analysis.raw)
-        scope = self.rules.scope(analysis)
-        safety = [e for toks, e in self._safety if toks.intersection(analysis.tokens)]
-        if scope is Scope.OTHER and not (safety and self._refers_to_subject(analysis)):
-            return self._fallback()
-        scored = self.matcher.score(analysis)
+        scope = self.rules.scope(whole)
+        tokens = set(whole.tokens).union(question.tokens)
+        safety = [e for toks, e in self._safety if toks.intersection(tokens)]
+        if scope is Scope.OTHER and not (safety and self._refers_to_subject(whole)):
+            return self._not_covered("other-substance")
+        scored = self._lexical(whole, question)
         score_of = {s.entry_id: s.score for s in scored}
         if safety:
             best = max(safety, key=lambda e: score_of[e.id])
@@ -144,7 +185,40 @@ class Engine:
         if scope is Scope.INTERACTION:
             entry = self.content.entry(self.content.interaction_entry)
             return self._answer(entry, score_of[entry.id], dose)
-        return self._from_scores(scored, dose)
+        if self.semantic is None or (
+            self._clear_winner(scored) and scored[0].score >= self.weights.cascade
+        ):
+            return self._from_scores(scored, dose)
+        views = [view.whole, view.question] if view.narrowed else [view.whole]
+        return self._from_decision(self._decide(score_of, self.semantic.assess(views)), dose)
+
+    def _decide(self, lexical: dict[str, float], semantic: Semantic) -> Decision:
+        """The fused decision (a method so that bench/tune_hybrid.py can record its inputs)."""
+        return decide(lexical, semantic, self.weights, MAX_ALTERNATIVES)
+
+    def _lexical(self, whole: Analysis, question: Analysis) -> list[Scored]:
+        """Each entry's better lexical score of the whole message and its question part."""
+        scored = self.matcher.score(whole)
+        if question is whole:
+            return scored
+        best = {s.entry_id: s.score for s in scored}
+        for s in self.matcher.score(question):
+            best[s.entry_id] = max(best[s.entry_id], s.score)
+        return sorted((Scored(i, v) for i, v in best.items()), key=lambda s: -s.score)
+
+    def _from_decision(self, decision: Decision, dose: DoseMention | None) -> Reply:
+        if decision.off_topic is not None and decision.off_topic != UNRELATED:
+            return self._not_covered(decision.off_topic)
+        if decision.answer is not None:
+            reply = self._answer(self.content.entry(decision.answer), decision.score, dose)
+            sure = decision.score >= 100.0 * (self.weights.answer + UNSURE_MARGIN)
+            return reply if sure else _with(reply, unsure=True)
+        if decision.off_topic is None and dose is not None:
+            entry = self.content.entry(self.content.dose_entry)
+            return self._answer(entry, decision.score, dose)
+        if decision.close:
+            return self._clarify([Scored(i, decision.score) for i in decision.close])
+        return self._fallback(decision.score)
 
     def answer_entry(self, entry_id: str) -> Reply:
         """The answer for a known entry (a button press or /dose); KeyError if unknown."""
@@ -162,7 +236,8 @@ class Engine:
         if top.score < ANSWER_THRESHOLD:
             return self._fallback(top.score)
         if self._clear_winner(scored):
-            return self._answer(self.content.entry(top.entry_id), top.score, None)
+            reply = self._answer(self.content.entry(top.entry_id), top.score, None)
+            return reply if top.score >= ANSWER_THRESHOLD + 10.0 else _with(reply, unsure=True)
         close = [s for s in scored if top.score - s.score < CLARIFY_MARGIN][:MAX_ALTERNATIVES]
         return self._clarify(close)
 
@@ -223,6 +298,13 @@ class Engine:
         )
         base = self._base(Kind.ANSWER, entry.id, score, (entry.answer,))
         return _with(base, title=entry.question, related=related, notes=notes)
+
+    def _not_covered(self, topic_id: str) -> Reply:
+        """The uncovered topic's own reply; the fallback if the content has no such topic."""
+        topic = self.coverage.get(topic_id)
+        if topic is None:
+            return self._fallback()
+        return _with(self._simple(Kind.NOT_COVERED, topic.reply), topic=topic.id)
 
     def _clarify(self, close: list[Scored]) -> Reply:
         choices = tuple(Choice(s.entry_id, self.content.entry(s.entry_id).question) for s in close)

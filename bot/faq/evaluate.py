@@ -1,7 +1,11 @@
 """Accuracy of the engine on a labelled question file.
 
 The file maps entry ids to questions (`in_scope`) and lists questions that
-must get the fallback (`out_of_scope`); see tests/data/questions.yaml.
+must not be answered with an entry (`out_of_scope`: a list, or categories
+each with a list); see tests/data/questions.yaml and outsider.yaml. A
+question out of scope is rejected by the fallback, small talk, an uncovered
+topic's reply or the other-language reply. "Wrong" counts answers with the
+wrong entry, over every question: the confident mistakes that hurt most.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.faq.engine import Engine
-from bot.faq.reply import Kind
+from bot.faq.reply import Kind, Reply
 from bot.faq.yamlsource import ContentError, load_located
 
 
@@ -21,13 +25,23 @@ class Miss:
     got: str
 
 
+REJECTIONS = (Kind.FALLBACK, Kind.SMALLTALK, Kind.NOT_COVERED, Kind.OTHER_LANGUAGE)
+
+
 @dataclass
 class EvalResult:
     in_scope: int = 0
     correct: int = 0
     out_of_scope: int = 0
     rejected: int = 0
+    wrong: int = 0  # answered with an entry, and not the expected one
     misses: list[Miss] = field(default_factory=list)
+    by_category: dict[str, tuple[int, int]] = field(default_factory=dict)  # rejected, total
+
+    @property
+    def wrong_rate(self) -> float:
+        total = self.in_scope + self.out_of_scope
+        return self.wrong / total if total else 0.0
 
     @property
     def accuracy(self) -> float:
@@ -41,7 +55,12 @@ class EvalResult:
         lines = [
             f"in-scope top-1 accuracy: {_rate(self.correct, self.in_scope)}",
             f"out-of-scope rejection:  {_rate(self.rejected, self.out_of_scope)}",
+            f"confidently wrong:       {_rate(self.wrong, self.in_scope + self.out_of_scope)}",
         ]
+        lines.extend(
+            f"  {category}: rejected {_rate(hits, total)}"
+            for category, (hits, total) in sorted(self.by_category.items())
+        )
         if self.misses:
             lines.append(f"misses ({len(self.misses)}):")
             lines.extend(
@@ -58,6 +77,12 @@ def _rate(hits: int, total: int) -> str:
 
 def load_labelled(path: Path) -> tuple[list[tuple[str, str]], list[str]]:
     """(question, expected id) pairs and out-of-scope questions; ContentError if malformed."""
+    pairs, oos = load_categorised(path)
+    return pairs, [q for q, _ in oos]
+
+
+def load_categorised(path: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """As `load_labelled`, each out-of-scope question with its category ("" if none)."""
     doc = load_located(path)
     data = doc.data
     if not isinstance(data, dict):
@@ -71,20 +96,32 @@ def load_labelled(path: Path) -> tuple[list[tuple[str, str]], list[str]]:
             raise doc.error(f"in_scope.{entry_id}", "must be a list of questions")
         pairs.extend((str(q), str(entry_id)) for q in questions)
     oos = data.get("out_of_scope") or []
-    if not isinstance(oos, list):
-        raise doc.error("out_of_scope", "must be a list of questions")
-    return pairs, [str(q) for q in oos]
+    if isinstance(oos, list):
+        return pairs, [(str(q), "") for q in oos]
+    if not isinstance(oos, dict):
+        raise doc.error("out_of_scope", "must be a list of questions, or categories of lists")
+    out: list[tuple[str, str]] = []
+    for category, questions in oos.items():
+        if not isinstance(questions, list):
+            raise doc.error(f"out_of_scope.{category}", "must be a list of questions")
+        out.extend((str(q), str(category)) for q in questions)
+    return pairs, out
 
 
 def describe(engine: Engine, question: str) -> str:
-    reply = engine.reply(question)
+    return _describe(engine.reply(question))
+
+
+def _describe(reply: Reply) -> str:
+    if reply.kind is Kind.NOT_COVERED:
+        return f"not_covered({reply.topic})"
     if reply.kind is Kind.CLARIFY:
         return "clarify(" + ", ".join(reply.alternatives) + ")"
     return reply.entry_id or reply.kind.value
 
 
 def evaluate(engine: Engine, path: Path) -> EvalResult:
-    pairs, oos = load_labelled(path)
+    pairs, oos = load_categorised(path)
     result = EvalResult()
     known = {e.id for e in engine.content.entries}
     for question, expected in pairs:
@@ -94,13 +131,19 @@ def evaluate(engine: Engine, path: Path) -> EvalResult:
         reply = engine.reply(question)
         if reply.kind is Kind.ANSWER and reply.entry_id == expected:
             result.correct += 1
-        else:
-            result.misses.append(Miss(question, expected, describe(engine, question)))
-    for question in oos:
+            continue
+        result.wrong += reply.kind is Kind.ANSWER
+        result.misses.append(Miss(question, expected, _describe(reply)))
+    for question, category in oos:
         result.out_of_scope += 1
         reply = engine.reply(question)
-        if reply.kind in (Kind.FALLBACK, Kind.SMALLTALK):
+        ok = reply.kind in REJECTIONS
+        if category:
+            hits, total = result.by_category.get(category, (0, 0))
+            result.by_category[category] = (hits + ok, total + 1)
+        if ok:
             result.rejected += 1
-        else:
-            result.misses.append(Miss(question, None, describe(engine, question)))
+            continue
+        result.wrong += reply.kind is Kind.ANSWER
+        result.misses.append(Miss(question, category or None, _describe(reply)))
     return result

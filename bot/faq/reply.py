@@ -18,6 +18,8 @@ class Kind(StrEnum):
     FALLBACK = "fallback"
     SMALLTALK = "smalltalk"
     URGENT = "urgent"
+    NOT_COVERED = "not_covered"  # a topic the article does not cover: its own honest reply
+    OTHER_LANGUAGE = "other_language"  # not English: "I only understand English", in that language
 
 
 @dataclass(frozen=True)
@@ -44,11 +46,19 @@ class Reply:
     related_heading: str = ""
     notes: tuple[str, ...] = field(default=())
     triage: str | None = None  # the kind of emergency, for urgent replies
+    unsure: bool = False  # an answer given with low confidence: worth a content author's look
+    topic: str | None = None  # the uncovered topic (not_covered) or language code (other_language)
 
     @property
     def alternatives(self) -> tuple[str, ...]:
         """Entry ids offered to choose from (clarify) or to try (fallback)."""
         return tuple(c.entry_id for c in self.choices)
+
+    def outcome(self) -> str:
+        """What the bot did, in a few words, for content authors ("clarify: a, b")."""
+        if self.kind is Kind.CLARIFY:
+            return "clarify: " + ", ".join(self.alternatives)
+        return f"{self.kind.value}: {self.entry_id or self.topic or '-'} (score {self.score:g})"
 
     @property
     def related_ids(self) -> tuple[str, ...]:

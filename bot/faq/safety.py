@@ -10,53 +10,89 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.faq.amounts import ARTICLE_MAX_MG, ARTICLE_MIN_MG, amounts_mg
+from bot.faq.amounts import DoseBand as DoseBand  # re-exported: callers import it from here
+from bot.faq.amounts import DoseReading, format_mg, read_dose
 from bot.faq.content import Content
 from bot.faq.normalize import Analysis, Normalizer, PhraseIndex
 from bot.faq.texts import ReplyTexts
 
 
-class DoseBand(Enum):
-    BELOW = "dose_below"
-    WITHIN = "dose_within"
-    ABOVE = "dose_above"
-
-
 @dataclass(frozen=True)
 class DoseMention:
-    amount_mg: float
-    band: DoseBand
+    """The dose a message describes, and the note that compares it with the article."""
+
+    reading: DoseReading
+
+    @property
+    def amount_mg(self) -> float:
+        """What is judged: a day's total if the message says so, else one dose; a range's top."""
+        return self.reading.total_mg
+
+    @property
+    def band(self) -> DoseBand:
+        return self.reading.band
 
     @property
     def label(self) -> str:
-        """The amount as a person would write it (400, 1500, 0.5)."""
-        return f"{self.amount_mg:g}"
+        """The amount as a person would write it (400, 1500, 0.5, 3 x 250, 300-500)."""
+        return self.reading.amount_label
 
     def note(self, texts: ReplyTexts) -> str:
-        """The content's note for this amount's band, with `{amount}` filled in."""
-        match self.band:
-            case DoseBand.BELOW:
-                template = texts.dose_below
-            case DoseBand.WITHIN:
-                template = texts.dose_within
-            case DoseBand.ABOVE:
-                template = texts.dose_above
-        return template.format(amount=self.label)
+        """What the bot understood (count, range, doses a day) and how it compares.
+
+        Without a frequency the amount is one dose, compared as a whole day's
+        amount (taken once a day): the conservative reading.
+        """
+        r = self.reading
+        daily = r.per_day is True
+        if r.times is not None and r.times > 1:
+            said = texts.dose_times.format(amount=self.label, times=r.times, total=r.total_label)
+        elif r.multiplied:
+            template = texts.dose_total_day if daily else texts.dose_total_dose
+            said = template.format(amount=self.label, total=r.total_label)
+        elif daily and not r.is_range:
+            return _plain_day(texts, self.band).format(amount=self.label)
+        else:
+            template = texts.dose_per_day if daily else texts.dose_per_dose
+            said = template.format(amount=self.label)
+        verdict = _day(texts, self.band) if daily else _once(texts, self.band)
+        return f"{said} {verdict.format(top=format_mg(r.total_mg))}"
+
+
+def _plain_day(texts: ReplyTexts, band: DoseBand) -> str:
+    match band:
+        case DoseBand.BELOW:
+            return texts.dose_below
+        case DoseBand.WITHIN:
+            return texts.dose_within
+        case DoseBand.ABOVE:
+            return texts.dose_above
+
+
+def _day(texts: ReplyTexts, band: DoseBand) -> str:
+    match band:
+        case DoseBand.BELOW:
+            return texts.dose_day_below
+        case DoseBand.WITHIN:
+            return texts.dose_day_within
+        case DoseBand.ABOVE:
+            return texts.dose_day_above
+
+
+def _once(texts: ReplyTexts, band: DoseBand) -> str:
+    match band:
+        case DoseBand.BELOW:
+            return texts.dose_once_below
+        case DoseBand.WITHIN:
+            return texts.dose_once_within
+        case DoseBand.ABOVE:
+            return texts.dose_once_above
 
 
 def dose_mention(text: str) -> DoseMention | None:
-    """The largest amount named, classified against the article's range."""
-    amounts = amounts_mg(text)
-    if not amounts:
-        return None
-    top = max(amounts)
-    if top > ARTICLE_MAX_MG:
-        band = DoseBand.ABOVE
-    elif top < ARTICLE_MIN_MG:
-        band = DoseBand.BELOW
-    else:
-        band = DoseBand.WITHIN
-    return DoseMention(top, band)
+    """The dose the message describes (counts, ranges, doses a day), or None."""
+    reading = read_dose(text)
+    return None if reading is None else DoseMention(reading)
 
 
 class Scope(Enum):

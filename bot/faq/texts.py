@@ -80,9 +80,26 @@ class ReplyTexts:
     caveats_heading: str = text()
     fallback: str = text()
     clarify: str = text()
+    # Dose notes. One amount said to be a day's: dose_above/below/within.
+    # Otherwise what was understood (`amount` as read: "250", "3 x 250",
+    # "300-500", "200 + 400"; `total` after the arithmetic; `times` doses a
+    # day), then a verdict on `top` (the total, the top of a range): "day" when
+    # the message says it is a day's amount, "once" when it is one dose with no
+    # frequency (compared as if taken once a day).
     dose_above: str = text("amount")
     dose_below: str = text("amount")
     dose_within: str = text("amount")
+    dose_per_dose: str = text("amount")
+    dose_per_day: str = text("amount")
+    dose_total_dose: str = text("amount total")
+    dose_total_day: str = text("amount total")
+    dose_times: str = text("amount times total")
+    dose_once_above: str = text("top")
+    dose_once_within: str = text("top")
+    dose_once_below: str = text("top")
+    dose_day_above: str = text("top")
+    dose_day_within: str = text("top")
+    dose_day_below: str = text("top")
     related: str = text()
 
 

@@ -78,6 +78,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX history_user ON history(user_id, day);
     """,
+    # 4: questions answered unsurely or with a "did you mean", for content authors (no ids)
+    """
+    CREATE TABLE unsure (
+        question TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (question, outcome)
+    );
+    """,
 ]
 # Every table that holds something about one person, for /forget.
 PERSONAL_TABLES = ("feedback", "users", "reminders", "profiles", "history")

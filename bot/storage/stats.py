@@ -6,6 +6,7 @@ unanswered table keeps question text only, for content authors.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,7 +61,7 @@ class StatsStore:
 
     def record_unanswered(self, question: str) -> None:
         """Keep the question text only (never who asked) for content authors."""
-        text = " ".join(question.split())[:MAX_UNANSWERED_CHARS].lower()
+        text = scrub(question)
         if not text:
             return
         self.conn.execute(
@@ -68,6 +69,25 @@ class StatsStore:
             "ON CONFLICT(question) DO UPDATE SET n = n + 1, last_seen = excluded.last_seen",
             (text, self._now()),
         )
+
+    def record_unsure(self, question: str, outcome: str) -> None:
+        """A question answered with low confidence or a "did you mean" (text only, no id)."""
+        text = scrub(question)
+        if not text:
+            return
+        self.conn.execute(
+            "INSERT INTO unsure(question, outcome, n, last_seen) VALUES (?, ?, 1, ?) "
+            "ON CONFLICT(question, outcome) DO UPDATE SET n = n + 1, "
+            "last_seen = excluded.last_seen",
+            (text, outcome[:MAX_UNANSWERED_CHARS], self._now()),
+        )
+
+    def top_unsure(self, limit: int = 10) -> list[tuple[str, str, int]]:
+        rows = self.conn.execute(
+            "SELECT question, outcome, n FROM unsure ORDER BY n DESC, last_seen DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [(str(q), str(o), int(n)) for q, o, n in rows]
 
     def top_unanswered(self, limit: int = 10) -> list[tuple[str, int]]:
         rows = self.conn.execute(
@@ -88,6 +108,33 @@ class StatsStore:
         return Stats(users, counters, feedback, self.top_unanswered(limit))
 
 
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_HANDLE = re.compile(r"(?<!\w)@\w+")
+_LINK = re.compile(r"(?:https?://|www\.)\S+|\b\S+\.(?:com|org|net|co|uk|de|io|me)\b\S*")
+_LONG_NUMBER = re.compile(r"\+?\d[\d\s().-]{4,}\d")
+_NAME = re.compile(r"\b(my name is|i am called|i'm called|call me|this is)\s+\w+", re.IGNORECASE)
+
+
+def scrub(question: str) -> str:
+    """The question as content authors may keep it: no e-mail, handle, link, phone or name.
+
+    Amounts ("400 mg") stay: they are what authors need to see. Lower-cased,
+    one line, cut to MAX_UNANSWERED_CHARS.
+    """
+    text = " ".join(question.split())
+    text = _EMAIL.sub("<email>", text)
+    text = _LINK.sub("<link>", text)
+    text = _HANDLE.sub("<handle>", text)
+    text = _LONG_NUMBER.sub("<number>", text)
+    text = _NAME.sub(lambda m: m.group(1) + " <name>", text)
+    return text[:MAX_UNANSWERED_CHARS].lower()
+
+
+def format_unsure(rows: list[tuple[str, str, int]]) -> list[str]:
+    """Questions answered unsurely or with a choice, and what the bot did."""
+    return [f"  {n} x {q}  ->  {o}" for q, o, n in rows] or ["  none yet"]
+
+
 def format_unanswered(rows: list[tuple[str, int]]) -> list[str]:
     """The most frequent questions that got the fallback (no one's id is stored)."""
     return [f"  {n} x {q}" for q, n in rows] or ["  none yet"]
@@ -102,7 +149,8 @@ def format_stats(store: StatsStore) -> str:
         f"Questions answered: {answered}",
         "Replies: "
         + ", ".join(
-            f"{k} {s.counters.get(k, 0)}" for k in ("answer", "clarify", "fallback", "urgent")
+            f"{k} {s.counters.get(k, 0)}"
+            for k in ("answer", "clarify", "fallback", "not_covered", "other_language", "urgent")
         ),
         "Feedback (helpful / not helpful):",
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import sqlite3
 
 from telegram import Message, Update
 from telegram.constants import ChatType, MessageEntityType, ParseMode
@@ -46,12 +47,22 @@ async def send_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: 
 
 
 def record(svc: Services, update: Update, reply: Reply, question: str) -> None:
+    """Statistics, best-effort: a busy or read-only database never costs anyone an answer."""
+    try:
+        _record(svc, update, reply, question)
+    except sqlite3.Error as exc:
+        log.warning("statistics not recorded: %s", type(exc).__name__)
+
+
+def _record(svc: Services, update: Update, reply: Reply, question: str) -> None:
     user = update.effective_user
     if user is not None:
         svc.store.seen_user(user.id)
     svc.store.count(reply.kind.value)
-    if reply.kind is Kind.FALLBACK:
+    if reply.kind in (Kind.FALLBACK, Kind.NOT_COVERED):
         svc.store.record_unanswered(question)
+    elif reply.kind is Kind.CLARIFY or reply.unsure:
+        svc.store.record_unsure(question, reply.outcome())
 
 
 # -- gatekeeping ------------------------------------------------------------
@@ -122,8 +133,8 @@ async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def dose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     reply = svc.engine.answer_entry(svc.engine.content.dose_entry)
-    record(svc, update, reply, "/dose")
     await send_reply(update, context, reply)
+    record(svc, update, reply, "/dose")
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -152,9 +163,11 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     svc = services(context)
     # Off the event loop: with the semantic layer on, a message costs a few ms of
     # model time (onnxruntime releases the GIL), and other chats keep being served.
-    reply = await asyncio.to_thread(svc.engine.reply, text)
+    user = update.effective_user
+    hint = user.language_code if user is not None else None
+    reply = await asyncio.to_thread(svc.engine.reply, text, hint)
+    await send_reply(update, context, reply)  # the answer first; bookkeeping never delays it
     record(svc, update, reply, text)
-    await send_reply(update, context, reply)
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -177,8 +190,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         case ShowAnswer(entry_id) if content.has_entry(entry_id):
             await query.answer()
             reply = svc.engine.answer_entry(entry_id)
-            record(svc, update, reply, entry_id)
             await send_reply(update, context, reply)
+            record(svc, update, reply, entry_id)
         case Feedback(entry_id, helpful) if content.has_entry(entry_id):
             user_id = update.effective_user.id if update.effective_user else 0
             fresh = svc.store.record_feedback(user_id, entry_id, helpful)

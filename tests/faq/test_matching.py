@@ -48,10 +48,13 @@ def test_typos_slang_and_synonyms(chat: Conversation, question: str, entry_id: s
     "question",
     ["vitamin D dosage", "is creatine safe", "side effects of melatonin", "zinc dose?"],
 )
-def test_other_supplements_get_the_fallback(chat: Conversation, question: str) -> None:
+def test_other_supplements_get_their_honest_reply(chat: Conversation, question: str) -> None:
     reply = chat.say(question)
-    assert reply.kind is Kind.FALLBACK
+    assert reply.kind is Kind.NOT_COVERED
+    assert reply.topic == "other-substance"
     assert reply.entry_id is None
+    assert "pharmacist" in reply.text
+    assert "mg" not in reply.body[0]
 
 
 @pytest.mark.parametrize(

@@ -44,3 +44,29 @@ def test_forget_user_removes_their_feedback(tmp_path: Path) -> None:
     s.record_feedback(1, "sleep", True)
     forget_person(s.conn, 1)
     assert s.stats().users == 0 and s.stats().feedback == []
+
+
+def test_unsure_answers_and_choices_are_kept_for_authors_without_ids(tmp_path: Path) -> None:
+    s = store(tmp_path)
+    s.record_unsure("is it legit for cramps", "answer: effectiveness (score 63)")
+    s.record_unsure("is it legit for cramps", "answer: effectiveness (score 63)")
+    s.record_unsure("food and water", "clarify: take-with-food, hydration")
+    assert s.top_unsure() == [
+        ("is it legit for cramps", "answer: effectiveness (score 63)", 2),
+        ("food and water", "clarify: take-with-food, hydration", 1),
+    ]
+    columns = {row[1] for row in s.conn.execute("PRAGMA table_info(unsure)")}
+    assert "user_id" not in columns
+
+
+def test_kept_questions_carry_no_contact_details_or_names(tmp_path: Path) -> None:
+    s = store(tmp_path)
+    s.record_unanswered(
+        "Hi my name is Priya, mail priya@example.com or @priya_k, call +44 7700 900123, "
+        "see https://example.com/x - is 400 mg ok?"
+    )
+    ((question, _),) = s.top_unanswered()
+    for secret in ("priya", "example.com", "7700", "900123"):
+        assert secret not in question
+    assert "400 mg" in question
+    assert "my name is <name>" in question

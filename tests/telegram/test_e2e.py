@@ -31,7 +31,7 @@ START_SLOWLY = "How should I start taking magnesium glycinate?"
 WITH_FOOD = "Should I take magnesium glycinate with food?"
 SEE_A_DOCTOR = "Should I see a doctor before taking magnesium glycinate?"
 HYDRATION = "Do I need to drink more water?"
-CREATINE = "is <b>creatine</b> safe & good?"
+UNRELATED = "can you recommend a <b>film</b> & a good book?"
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,7 @@ def ask_rate_and_fail(ann: User) -> None:
     again = ann.answer_to(ann.press("Not helpful", on=food))  # a second tap, same message
     assert "already" in again.params["text"]
 
-    ann.send(CREATINE)
+    ann.send(UNRELATED)
     fallback = ann.reply()
     assert "Sorry" in text(fallback)
     assert "medications" in text(fallback)
@@ -193,17 +193,17 @@ def test_stats_for_admins_only(own_bot: BotProcess) -> None:
     stats = text(admin.reply())
     assert "Users:" in stats and "fallback 1" in stats
     assert "take-with-food: 1 / 0" in stats
-    assert "is &lt;b&gt;creatine&lt;/b&gt; safe &amp; good?" in stats
+    assert "can you recommend a &lt;b&gt;film&lt;/b&gt; &amp; a good book?" in stats
 
 
 def test_unanswered_command_lists_what_the_bot_could_not_answer(own_bot: BotProcess) -> None:
     admin = User(own_bot.tg, ADMIN)  # whoever asked, no user id is kept
-    admin.send(CREATINE)
+    admin.send(UNRELATED)
     assert "Sorry" in text(admin.reply())
     db = own_bot.workdir / "bot.sqlite3"
     result = run_cli("unanswered", env={"DATABASE_PATH": str(db)})
     assert result.returncode == 0
-    assert f"1 x {CREATINE}" in result.stdout
+    assert f"1 x {UNRELATED}" in result.stdout
     assert str(ADMIN) not in result.stdout
 
 

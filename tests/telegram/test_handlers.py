@@ -24,7 +24,7 @@ DOSAGE = "How much magnesium glycinate should I take?"
 START_SLOWLY = "How should I start taking magnesium glycinate?"
 WITH_FOOD = "Should I take magnesium glycinate with food?"
 SEE_A_DOCTOR = "Should I see a doctor before taking magnesium glycinate?"
-CREATINE = "is <b>creatine</b> safe & good?"
+UNRELATED = "can you recommend a <b>film</b> & a good book?"
 DUE = datetime(2026, 3, 27, 20, 30, tzinfo=UTC)  # 21:30 in Berlin, the day the clock starts
 
 
@@ -118,12 +118,12 @@ async def test_stats_are_for_admins_only(bot: OfflineBot) -> None:
     assert "only for the bot's admins" in (await nosy.ask("/stats")).text
     ann = bot.person()
     await ann.ask("how much should i take")
-    fallback = await ann.ask(CREATINE)
+    fallback = await ann.ask(UNRELATED)
     assert "Sorry" in fallback.text and "medications" in fallback.text
     stats = (await bot.person(ADMIN).ask("/stats")).text
     assert "Users: 1" in stats  # Ann; nosy and the admin asked nothing
     assert "answer 1" in stats and "fallback 1" in stats
-    assert CREATINE in stats  # shown as typed: escaped, not turned into bold
+    assert UNRELATED in stats  # shown as typed: escaped, not turned into bold
 
 
 async def test_stickers_get_a_hint_and_edited_questions_are_answered_again(

@@ -1,0 +1,53 @@
+"""Which topic the article does not cover a message asks about, by its words.
+
+The lexical half of the out-of-scope check (the semantic half compares the
+message with each topic's examples, see `bot.faq.hybrid`). Terms are looked
+for in the question part of a message, so a story told first ("I walk my dog
+every morning and my calves cramp") does not turn a cramp question into one
+about pets; a topic marked `anywhere` is looked for in the whole message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.faq.content import Content
+from bot.faq.normalize import Normalizer, PhraseIndex
+from bot.faq.uncovered import UncoveredTopic
+
+
+@dataclass(frozen=True)
+class _Rule:
+    topic: UncoveredTopic
+    terms: PhraseIndex
+    context: PhraseIndex
+    cues: PhraseIndex
+
+
+class Coverage:
+    """The content's `not_covered` topics, pre-tokenised, checked in file order."""
+
+    def __init__(self, content: Content, normalizer: Normalizer) -> None:
+        def index(items: tuple[str, ...]) -> PhraseIndex:
+            # Synonyms mapped as in messages, so "charley horse" (a cramp) is no horse.
+            # The terms are in the normaliser's vocabulary: never "corrected".
+            phrases = (normalizer.canonical(normalizer.phrase(i)) for i in items)
+            return PhraseIndex(p for p in phrases if p)
+
+        self._rules = tuple(
+            _Rule(t, index(t.terms), index(t.context), index(t.cues)) for t in content.not_covered
+        )
+        self._by_id = {t.id: t for t in content.not_covered}
+
+    def topic(self, whole: tuple[str, ...], question: tuple[str, ...]) -> UncoveredTopic | None:
+        """The first topic whose words the message uses (tokens as `Normalizer.analyse` gives)."""
+        for rule in self._rules:
+            where = whole if rule.topic.anywhere else question
+            if rule.terms.any_in(where):
+                return rule.topic
+            if rule.context.any_in(whole) and rule.cues.any_in(question):
+                return rule.topic
+        return None
+
+    def get(self, topic_id: str) -> UncoveredTopic | None:
+        return self._by_id.get(topic_id)

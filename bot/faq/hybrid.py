@@ -1,0 +1,157 @@
+"""The semantic half of matching, and the one decision that fuses it with the lexical half.
+
+The lexical matcher knows the content's words; people use others ("is it
+legit for cramps", "zonked", a product name misheard by dictation). A
+sentence embedding compares meaning instead: the message against every
+phrasing, question and answer of every entry, against the examples of the
+topics the article does not cover, and against clearly unrelated
+questions. Meaning alone is too generous ("vitamin D dosage" is close to
+"dosage"), so it never decides alone: the fused score (`Weights`) is
+compared with thresholds tuned on the development questions
+(tests/data/questions.yaml, holdout.yaml, outsider.yaml) by
+`bench/tune_hybrid.py`, and the domain guard and safety rules run before
+it in the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.faq.content import Content
+from bot.faq.semantic import Embedder, NearestIndex
+
+UNRELATED = "none"  # label of the unrelated examples
+NOT_COVERED_PREFIX = "not:"  # label prefix of an uncovered topic's examples
+MAX_TEXT_CHARS = 1000  # the model reads 128 tokens; a question part is far shorter
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The fused decision's parameters (see `decide`), tuned on development data only."""
+
+    lexical: float = 0.5  # weight of the lexical score (0-1) against the cosine
+    answer: float = 0.62  # fused score needed to answer
+    margin: float = 0.03  # lead over the runner-up needed to answer rather than ask
+    clarify: float = 0.59  # fused score needed to offer a "did you mean"
+    off_margin: float = 0.0  # how much nearer an off-topic example must be than any entry
+    off_floor: float = 0.45  # and how near at least
+    cascade: float = 75.0  # a lexical clear winner this sure is answered without the model
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+@dataclass(frozen=True)
+class Semantic:
+    """Best cosine per label for one message: entries, uncovered topics, unrelated."""
+
+    entries: dict[str, float]  # entry id -> cosine, best first
+    off_label: str | None  # nearest off-topic label (UNRELATED or an uncovered topic id)
+    off_score: float
+
+    @property
+    def uncovered(self) -> str | None:
+        """The uncovered topic id when that is the nearest off-topic label."""
+        if self.off_label is None or self.off_label == UNRELATED:
+            return None
+        return self.off_label
+
+
+class SemanticIndex:
+    """Every entry's texts and every off-topic example, embedded once per content."""
+
+    def __init__(self, content: Content, embedder: Embedder, *, saved: Path | None = None) -> None:
+        texts: list[str] = []
+        labels: list[str] = []
+        for entry in content.entries:
+            for text in (entry.question, *entry.phrasings, entry.answer):
+                texts.append(text)
+                labels.append(entry.id)
+        for topic in content.not_covered:
+            for text in topic.examples:
+                texts.append(text)
+                labels.append(NOT_COVERED_PREFIX + topic.id)
+        for text in content.unrelated_examples:
+            texts.append(text)
+            labels.append(UNRELATED)
+        self._embedder = embedder
+        self._index = NearestIndex.build(embedder, texts, labels, saved=saved)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def assess(self, texts: Sequence[str]) -> Semantic:
+        """Each label's best cosine over the given views of one message (whole, question)."""
+        views = [t[:MAX_TEXT_CHARS] for t in texts if t.strip()]
+        if not views or not len(self._index):
+            return Semantic({}, None, 0.0)
+        vectors = self._embedder.embed(views)
+        sims = np.max(self._index.matrix @ vectors.T, axis=1).tolist()
+        entries: dict[str, float] = {}
+        off_label: str | None = None
+        off_score = -1.0
+        for label, s in zip(self._index.labels, sims, strict=True):
+            if label == UNRELATED or label.startswith(NOT_COVERED_PREFIX):
+                if s > off_score:
+                    off_label = label.removeprefix(NOT_COVERED_PREFIX)
+                    off_score = s
+            elif s > entries.get(label, -2.0):
+                entries[label] = s
+        ranked = dict(sorted(entries.items(), key=lambda kv: -kv[1]))
+        return Semantic(ranked, off_label, max(off_score, 0.0))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the fused scores say: answer one entry, ask between some, or neither."""
+
+    answer: str | None
+    close: tuple[str, ...]  # for clarify: entries within the margin, best first
+    score: float  # fused score of the best entry, 0-100
+    off_topic: str | None  # UNRELATED or an uncovered topic id, when that won
+
+
+def fuse(
+    lexical: dict[str, float], semantic: Semantic, weights: Weights = DEFAULT_WEIGHTS
+) -> list[tuple[str, float]]:
+    """(entry id, fused 0-1) best first: weighted lexical score (0-100) plus cosine."""
+    w = weights.lexical
+    fused = [
+        (entry_id, w * lexical.get(entry_id, 0.0) / 100.0 + (1.0 - w) * cos)
+        for entry_id, cos in semantic.entries.items()
+    ]
+    fused.sort(key=lambda kv: -kv[1])
+    return fused
+
+
+def decide(
+    lexical: dict[str, float],
+    semantic: Semantic,
+    weights: Weights = DEFAULT_WEIGHTS,
+    max_close: int = 3,
+) -> Decision:
+    """One calibrated decision from both halves (see `Weights`)."""
+    fused = fuse(lexical, semantic, weights)
+    if not fused:
+        return Decision(None, (), 0.0, None)
+    top_id, top = fused[0]
+    best_cos = max(semantic.entries.values())
+    if (
+        semantic.off_label is not None
+        and semantic.off_score >= weights.off_floor
+        and semantic.off_score >= best_cos + weights.off_margin
+    ):
+        return Decision(None, (), 100.0 * top, semantic.off_label)
+    runner = fused[1][1] if len(fused) > 1 else 0.0
+    if top >= weights.answer and top - runner >= weights.margin:
+        return Decision(top_id, (), 100.0 * top, None)
+    if top >= weights.clarify:
+        close = tuple(i for i, s in fused if top - s < weights.margin)[:max_close]
+        if len(close) == 1:
+            return Decision(top_id, (), 100.0 * top, None)
+        return Decision(None, close, 100.0 * top, None)
+    return Decision(None, (), 100.0 * top, None)

@@ -1,0 +1,74 @@
+"""Topics the article does not cover, each with its own honest reply.
+
+People ask about price, children, pregnancy, pets, other forms of magnesium
+or how soon it works. The article says nothing about these, and answering
+with the nearest entry (usually dosage) would be wrong and sometimes unsafe:
+a child's dose is not an adult's. Each topic is content (faq.yaml
+`not_covered`): the words that mark it, the examples the semantic layer
+compares messages with, and a short reply that says the article does not
+cover it and who to ask. The reply never names an amount.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.faq.yamlsource import Reader
+
+MAX_REPLY_CHARS = 300
+_AMOUNT = re.compile(r"\d\s*(mg|g|mcg|milligram)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class UncoveredTopic:
+    """One topic the article does not cover.
+
+    `terms` mark the topic on their own in the question part of a message
+    (or anywhere in it when `anywhere`: being pregnant matters even when said
+    in passing); `context` words anywhere mark it only with one of `cues` in
+    the question part ("my son" is about a child only when the message asks
+    whether to give him something).
+    """
+
+    id: str
+    reply: str
+    terms: tuple[str, ...]
+    context: tuple[str, ...]
+    cues: tuple[str, ...]
+    examples: tuple[str, ...]
+    anywhere: bool = False
+
+
+def parse_uncovered(
+    r: Reader, raw: Any, identifier: Callable[[Any, str], str]
+) -> tuple[UncoveredTopic, ...]:
+    """The `not_covered` section; ContentError (file:line: field) when malformed."""
+    topics: list[UncoveredTopic] = []
+    seen: set[str] = set()
+    for at, m in r.records(raw, "not_covered"):
+        ident = identifier(r.field(m, "id", at), f"{at}.id")
+        if ident in seen:
+            raise r.doc.error(f"{at}.id", f"duplicate id '{ident}'")
+        seen.add(ident)
+        reply = r.text(r.field(m, "reply", at), f"{at}.reply", MAX_REPLY_CHARS)
+        if _AMOUNT.search(reply):
+            raise r.doc.error(f"{at}.reply", "must not name an amount")
+        context = r.texts(m.get("context"), f"{at}.context", allow_empty=True)
+        cues = r.texts(m.get("cues"), f"{at}.cues", allow_empty=True)
+        if bool(context) != bool(cues):
+            raise r.doc.error(at, "'context' and 'cues' go together: give both or neither")
+        topics.append(
+            UncoveredTopic(
+                id=ident,
+                reply=reply,
+                terms=r.texts(m.get("terms"), f"{at}.terms", allow_empty=True),
+                context=context,
+                cues=cues,
+                examples=r.texts(m.get("examples"), f"{at}.examples", allow_empty=True),
+                anywhere=r.flag(m.get("anywhere", False), f"{at}.anywhere"),
+            )
+        )
+    return tuple(topics)
