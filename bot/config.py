@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_NUDGE_MINUTES = 720  # a nudge later than that would meet the next day's reminder
 # The one folder the bot creates by itself: `data/` in the working directory,
 # where the default DATABASE_PATH points, so `make run` works on a fresh clone.
 # Any other missing folder is an error: a typo must not create folders.
@@ -40,6 +41,7 @@ class Settings:
     admin_chat_ids: frozenset[int] = frozenset()
     default_timezone: str = "UTC"
     reminder_grace_minutes: int = 120
+    reminder_nudge_minutes: int = 60  # one follow-up when a reminder stays unmarked; 0: never
     reminder_tick_seconds: float = 10.0
     clock_file: str | None = None
     rate_limit_per_minute: int = 20
@@ -132,6 +134,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         admin_chat_ids=_ids(env, "ADMIN_CHAT_IDS"),
         default_timezone=text("DEFAULT_TIMEZONE") or Settings.default_timezone,
         reminder_grace_minutes=_int(env, "REMINDER_GRACE_MINUTES", 120),
+        reminder_nudge_minutes=_int(env, "REMINDER_NUDGE_MINUTES", 60),
         reminder_tick_seconds=_float(env, "REMINDER_TICK_SECONDS", 10.0, 0.05),
         clock_file=text("CLOCK_FILE"),
         rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 20, 1),
@@ -143,6 +146,11 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         http_timeout_seconds=_int(env, "HTTP_TIMEOUT_SECONDS", 10, 1),
         log_level=(text("LOG_LEVEL") or "INFO").upper(),
     )
+    if settings.reminder_nudge_minutes > MAX_NUDGE_MINUTES:
+        raise SettingsError(
+            f"REMINDER_NUDGE_MINUTES must be at most {MAX_NUDGE_MINUTES}, "
+            f"got {settings.reminder_nudge_minutes}"
+        )
     if settings.log_level not in LOG_LEVELS:
         raise SettingsError(
             f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {text('LOG_LEVEL')!r}"

@@ -29,7 +29,7 @@ BOT_USER: dict[str, Any] = {
     "username": BOT_USERNAME,
     "can_join_groups": True,
     "can_read_all_group_messages": False,
-    "supports_inline_queries": False,
+    "supports_inline_queries": True,  # inline mode on (BotFather /setinline)
 }
 
 
@@ -202,6 +202,21 @@ class FakeTelegram:
         return True
 
     async def api_answerCallbackQuery(self, _: dict[str, Any]) -> bool:
+        return True
+
+    async def api_setMyDescription(self, params: dict[str, Any]) -> bool | web.Response:
+        if len(str(params.get("description") or "")) > 512:
+            return _error(400, "Bad Request: bot description is too long")
+        return True
+
+    async def api_setMyShortDescription(self, params: dict[str, Any]) -> bool | web.Response:
+        if len(str(params.get("short_description") or "")) > 120:
+            return _error(400, "Bad Request: bot short description is too long")
+        return True
+
+    async def api_answerInlineQuery(self, params: dict[str, Any]) -> bool | web.Response:
+        if len(params.get("results") or []) > 50:
+            return _error(400, "Bad Request: RESULTS_TOO_MUCH")
         return True
 
     async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:

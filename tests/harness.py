@@ -164,6 +164,16 @@ def callback_query(user_id: int, data: str, on: dict[str, Any]) -> dict[str, Any
     }
 
 
+def inline_query(user_id: int, query: str) -> dict[str, Any]:
+    """A Bot API InlineQuery: `user_id` typed `@bot query` in some chat."""
+    return {
+        "id": f"iq{next(_ids)}",
+        "from": {"id": user_id, "is_bot": False, "first_name": "Tester"},
+        "query": query,
+        "offset": "",
+    }
+
+
 def bot_message(chat_id: int, sent: dict[str, Any], message_id: int = 555) -> dict[str, Any]:
     """The bot's own message as Telegram shows it in a callback query."""
     msg: dict[str, Any] = {
@@ -268,6 +278,16 @@ class User:
         self.tg.push("callback_query", query)
         return str(query["id"])
 
+    def inline(self, query: str) -> str:
+        """Type `@bot query` in some chat; returns the inline query's id (see `offered`)."""
+        update = inline_query(self.user_id, query)
+        self.tg.push("inline_query", update)
+        return str(update["id"])
+
+    def offered(self, query_id: str, timeout: float = 10) -> Call:
+        """The bot's answerInlineQuery for one inline query."""
+        return self.tg.wait_for("answerInlineQuery", 1, timeout, inline_query_id=query_id)[0]
+
     def answer_to(self, query_id: str, timeout: float = 10) -> Call:
         """The bot's answerCallbackQuery for one press (the spinner stops, maybe a toast)."""
         return self.tg.wait_for("answerCallbackQuery", 1, timeout, callback_query_id=query_id)[0]
@@ -321,6 +341,7 @@ __all__ = [
     "callback_query",
     "find_button",
     "group_user",
+    "inline_query",
     "labels",
     "message",
     "new_user",

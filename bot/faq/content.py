@@ -26,6 +26,8 @@ ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Longest answer text we accept, so that answer + notes + caveats stay far
 # below Telegram's 4096-character message limit.
 MAX_ANSWER_CHARS = 1500
+MAX_CAVEAT_CHARS = 160  # the caveat line, on every reply
+MAX_FALLBACK_TOPICS = 3  # buttons under a miss; more is a menu nobody reads
 
 __all__ = ["Content", "ContentError", "Entry", "SmallTalk", "load_content"]
 
@@ -278,10 +280,13 @@ def parse_content(doc: Located) -> Content:
     texts_raw = r.mapping(r.field(top, "texts", ""), "texts")
     texts = _texts(r, texts_raw, "texts", ReplyTexts)
     caveats = r.texts(r.field(top, "caveats", ""), "caveats")
-    joined = " ".join(caveats).lower()
-    for must in ("kidney problems", "medications"):
-        if must not in joined:
+    joined = " ".join(caveats)
+    for must in ("kidney problems", "medications", "not medical advice"):
+        if must not in joined.lower():
             raise doc.error("caveats", f"must mention '{must}'")
+    if len(joined) > MAX_CAVEAT_CHARS:
+        # It rides on every reply: a long block is one people learn to skip.
+        raise doc.error("caveats", f"is {len(joined)} characters; the limit is {MAX_CAVEAT_CHARS}")
     matching = r.mapping(r.field(top, "matching", ""), "matching")
 
     def terms(key: str) -> tuple[str, ...]:
@@ -290,6 +295,8 @@ def parse_content(doc: Located) -> Content:
     entries = _entries(r, r.field(top, "entries", ""))
     ids = {e.id for e in entries}
     topics = r.texts(r.field(texts_raw, "fallback_topics", "texts"), "texts.fallback_topics")
+    if len(topics) > MAX_FALLBACK_TOPICS:
+        raise doc.error("texts.fallback_topics", f"at most {MAX_FALLBACK_TOPICS} topics")
     for i, t in enumerate(topics):
         if t not in ids:
             raise doc.error(f"texts.fallback_topics[{i}]", f"unknown entry id '{t}'")

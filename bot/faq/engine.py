@@ -43,6 +43,7 @@ SEMANTIC_INPUT_CHARS = 1000  # what the second net reads of a message
 CONFIDENT_ANSWER = 70.0  # an FAQ answer this sure, with nothing unwell said, skips the net
 
 MAX_RELATED = 3
+FOLLOW_UP_MAX_WORDS = 8  # longer messages say enough to be understood alone
 UNSURE_MARGIN = 0.05  # fused answers this close to the threshold are reported as unsure
 
 
@@ -123,11 +124,15 @@ class Engine:
         """Triage alone (for evaluation): what `reply` decides about an emergency."""
         return self._triage(text)[0]
 
-    def reply(self, text: str, language_code: str | None = None) -> Reply:
+    def reply(
+        self, text: str, language_code: str | None = None, last_topic: str | None = None
+    ) -> Reply:
         """The reply to one message. Never raises for any string.
 
         `language_code` (Telegram's, e.g. "de") only tips close calls between
-        English and another language."""
+        English and another language. `last_topic` is the entry the chat was
+        last answered with (bot.faq.followup): a short message that means
+        nothing alone ("what if I don't?") is read as a follow-up to it."""
         verdict, reply = self._triage(text)
         if verdict.category is not None:
             return self._urgent(verdict.category)
@@ -135,7 +140,34 @@ class Engine:
         if foreign is not None:
             return _with(self._simple(Kind.OTHER_LANGUAGE, foreign.reply), topic=foreign.code)
         reply = reply or self._reply(text)
+        if last_topic is not None and self.content.has_entry(last_topic):
+            reply = self._follow_up(text, reply, last_topic)
         return self._fail_safe(reply, verdict) if verdict.unwell else reply
+
+    def _follow_up(self, text: str, alone: Reply, last_topic: str) -> Reply:
+        """A short message that is not understood alone, read with the previous question.
+
+        "and at night?" after the sleep answer becomes "Does magnesium glycinate
+        help with sleep? and at night?": the previous topic's words carry the
+        match, the new words steer it ("how much of it?" goes to dosage, "and
+        for my kids?" to the children reply). Only an answer or an uncovered
+        topic's reply replaces what the message got alone, and a "did you
+        mean" only by one of its own choices.
+        """
+        settled = alone.kind is Kind.ANSWER and not alone.unsure
+        if settled or alone.kind not in (Kind.ANSWER, Kind.CLARIFY, Kind.FALLBACK):
+            return alone
+        if len(text.split()) > FOLLOW_UP_MAX_WORDS:
+            return alone
+        previous = self.content.entry(last_topic).question
+        joined = self._reply(f"{previous} {text}")
+        if alone.kind is Kind.CLARIFY:
+            # The context may pick one of the choices; it never overrules them.
+            chosen = joined.kind is Kind.ANSWER and joined.entry_id in alone.alternatives
+            return joined if chosen else alone
+        if joined.kind in (Kind.ANSWER, Kind.NOT_COVERED):
+            return joined
+        return alone
 
     def _triage(self, text: str) -> tuple[Verdict, Reply | None]:
         """The lexicon first; where it sees no emergency, the semantic net.
@@ -282,7 +314,6 @@ class Engine:
             score=max(0.0, min(100.0, round(score, 1))),
             body=body,
             caveats=self.content.caveats,
-            caveats_heading=self.content.texts.caveats_heading,
             related_heading=self.content.texts.related,
         )
 

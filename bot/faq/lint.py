@@ -15,6 +15,9 @@ from bot.faq.engine import Engine
 from bot.faq.reply import Kind
 from bot.faq.yamlsource import load_located
 
+# Both together are the caveat line's message; an answer saying them again says it twice.
+CAVEAT_TERMS = ("kidney", "medication")
+
 
 @dataclass(frozen=True)
 class LintIssue:
@@ -42,6 +45,16 @@ def lint(content: Content, engine: Engine | None = None) -> list[LintIssue]:
                         f"{where} of '{entry.id}' copies the article word for word: '{run}'",
                     )
                 )
+    for i, entry in enumerate(content.entries):
+        if all(term in entry.answer.lower() for term in CAVEAT_TERMS):
+            where = f"entries[{i}].answer"
+            issues.append(
+                LintIssue(
+                    content.path,
+                    doc.line(where),
+                    f"{where} of '{entry.id}' restates the caveat line every reply ends with",
+                )
+            )
     for i, entry in enumerate(content.entries):
         reached = False
         for j, phrasing in enumerate((entry.question, *entry.phrasings)):

@@ -122,8 +122,9 @@ class Matcher:
         for j, (t, _w) in enumerate(known):
             masks[self._entries_of[t], j // _MASK_BITS] |= 1 << (j % _MASK_BITS)
         if columns == 1:
-            groups, inverse = np.unique(masks[:, 0], return_inverse=True)
-            group_masks = [[int(g)] for g in groups.tolist()]
+            groups = np.unique(masks[:, 0])
+            inverse = np.searchsorted(groups, masks[:, 0])  # cheaper than unique's own
+            group_masks = [[g] for g in groups.tolist()]
         else:
             rows, inverse = np.unique(masks, axis=0, return_inverse=True)
             group_masks = rows.tolist()

@@ -39,7 +39,6 @@ class Reply:
     score: float
     body: tuple[str, ...]
     caveats: tuple[str, ...]
-    caveats_heading: str
     title: str | None = None
     choices: tuple[Choice, ...] = ()  # clarify alternatives or fallback topics
     related: tuple[Choice, ...] = ()
@@ -68,7 +67,8 @@ class Reply:
         return [f"{i}. {c.question}" for i, c in enumerate(self.choices, 1)]
 
     def caveat_block(self) -> str:
-        return f"{self.caveats_heading}: " + " ".join(self.caveats)
+        """The one short caveat line every reply ends with."""
+        return " ".join(self.caveats)
 
     def plain_blocks(self) -> list[str]:
         """Paragraphs of the reply as plain text; the caveats are always the last one."""

@@ -24,17 +24,26 @@ class TextSpec:
     placeholders: frozenset[str]
     keep_lines: bool = False  # keep line breaks instead of folding whitespace
     must_mention: tuple[str, ...] = ()  # phrases it must contain (case-insensitive)
+    limit: int | None = None  # most characters (a Bot API limit); None: the reader's default
 
 
-def text(placeholders: str = "", *, keep_lines: bool = False, must_mention: str = "") -> Any:
+def text(
+    placeholders: str = "",
+    *,
+    keep_lines: bool = False,
+    must_mention: str = "",
+    limit: int | None = None,
+) -> Any:
     """Declare a text field; `placeholders` are the names it uses, space-separated.
 
-    `must_mention` lists required phrases separated by '|'.
+    `must_mention` lists required phrases separated by '|'; `limit` is the most
+    characters Telegram accepts where the text goes.
     """
     spec = TextSpec(
         frozenset(placeholders.split()),
         keep_lines,
         tuple(p for p in must_mention.split("|") if p),
+        limit,
     )
     return field(metadata={_SPEC: spec})
 
@@ -62,6 +71,7 @@ class UiTexts:
     non_text: str = text()
     slow_down: str = text()
     feedback_thanks: str = text()
+    feedback_ask: str = text()
     feedback_already: str = text()
     helpful: str = text()
     not_helpful: str = text()
@@ -71,13 +81,22 @@ class UiTexts:
     unknown_button: str = text()
     reminders_button: str = text()
     reminders_intro: str = text()
+    # The bot's profile (setMyDescription / setMyShortDescription), at Telegram's limits.
+    description: str = text(limit=512)
+    short_description: str = text(limit=120)
+    share_button: str = text()  # under every answer: share it in another chat (inline mode)
+    open_in_bot: str = text()  # under an answer shared inline: opens it in the bot
+    inline_urgent_title: str = text()  # the one inline result for an emergency
+    inline_private: str = text()  # above inline results: ask in a private chat
+    reload_done: str = text("entries")
+    reload_failed: str = text("problem")
+    console_reminders: str = text()
 
 
 @dataclass(frozen=True)
 class ReplyTexts:
     """`texts:` in the YAML: the engine's fixed replies and headings."""
 
-    caveats_heading: str = text()
     fallback: str = text()
     clarify: str = text()
     # Dose notes. One amount said to be a day's: dose_above/below/within.

@@ -162,9 +162,20 @@ def load_located(path: Path) -> Located:
         return _parse(text, src)  # the node tree is freed on return, collector still paused
 
 
+def _compose(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=_LOADER)
+    except yaml.YAMLError:
+        if _LOADER is yaml.SafeLoader:
+            raise
+    # Same line, but libyaml words it tersely ("found character that cannot start
+    # any token"); PyYAML's own parser names the culprit (a tab). Only on errors.
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 def _parse(text: str, src: str) -> Located:
     try:
-        node = yaml.compose(text, Loader=_LOADER)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

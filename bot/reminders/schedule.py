@@ -132,3 +132,32 @@ def following(due: Due, at: time, zone: ZoneInfo) -> Due:
     """The occurrence for the next local day after `due` (never the same day twice)."""
     day = due.day + timedelta(days=1)
     return Due(day, due_on(day, at, zone))
+
+
+def next_weekly(weekday: int, at: time, zone: ZoneInfo, after: datetime) -> datetime:
+    """The first `weekday` (0 = Monday) at local time `at` strictly after `after`, in UTC."""
+    if after.tzinfo is None:
+        raise ValueError("after must be timezone-aware")
+    day = after.astimezone(zone).date() - timedelta(days=1)
+    for _ in range(9):
+        if day.weekday() == weekday:
+            instant = due_on(day, at, zone)
+            if instant > after:
+                return instant
+        day += timedelta(days=1)
+    raise AssertionError("unreachable: a weekday occurs within 8 days")  # pragma: no cover
+
+
+def is_zone_name(text: str) -> bool:
+    """Whether `text` is exactly one of the IANA zone names offered here."""
+    return text in _zone_set()
+
+
+@lru_cache(maxsize=1)
+def _zone_set() -> frozenset[str]:
+    return frozenset(_zone_names())
+
+
+def city_of(zone: str) -> str:
+    """'America/Argentina/Buenos_Aires' -> 'Buenos Aires': the name a person knows."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ")

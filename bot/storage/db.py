@@ -88,9 +88,46 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (question, outcome)
     );
     """,
+    # 5: the reminder loop: a /remind kept while the zone is asked, one nudge per
+    # reminder and day (nudge_utc indexed for the dispatcher), per-person nudge and
+    # weekly-summary choices (weekly_utc: the next summary, NULL when off), refills
+    """
+    CREATE TABLE pending_reminders (
+        user_id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        typing INTEGER NOT NULL DEFAULT 0,
+        created TEXT NOT NULL
+    );
+    ALTER TABLE history ADD COLUMN nudge_utc TEXT;
+    ALTER TABLE history ADD COLUMN nudged INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX history_nudge ON history(nudge_utc) WHERE nudge_utc IS NOT NULL;
+    CREATE TABLE reminder_settings (
+        user_id INTEGER PRIMARY KEY,
+        nudges INTEGER NOT NULL DEFAULT 1,
+        weekly_utc TEXT
+    );
+    CREATE INDEX reminder_settings_weekly ON reminder_settings(weekly_utc)
+        WHERE weekly_utc IS NOT NULL;
+    CREATE TABLE refills (
+        user_id INTEGER PRIMARY KEY,
+        doses INTEGER NOT NULL,
+        warned INTEGER NOT NULL DEFAULT 0,
+        updated TEXT NOT NULL
+    );
+    """,
 ]
 # Every table that holds something about one person, for /forget.
-PERSONAL_TABLES = ("feedback", "users", "reminders", "profiles", "history")
+PERSONAL_TABLES = (
+    "feedback",
+    "users",
+    "reminders",
+    "profiles",
+    "history",
+    "pending_reminders",
+    "reminder_settings",
+    "refills",
+)
 
 
 class DatabaseError(Exception):

@@ -11,13 +11,14 @@ import asyncio
 import gc
 import logging
 import re
+import signal
 import sys
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -26,6 +27,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -38,14 +40,17 @@ from bot.faq.engine import Engine
 from bot.logs import redact, setup_logging
 from bot.reminders.conversation import COMMANDS as REMINDER_COMMANDS
 from bot.reminders.conversation import ReminderConversation
-from bot.reminders.delivery import Dispatcher
-from bot.reminders.store import ReminderStore
+from bot.reminders.delivery import Dispatcher, Send, SendResult
+from bot.reminders.store import Occurrence, ReminderStore
 from bot.storage.db import DatabaseError, open_database
 from bot.storage.stats import StatsStore
 from bot.telegram import faq_handlers as h
+from bot.telegram import surface
 from bot.telegram.errors import on_error
 from bot.telegram.flood import FloodGate
+from bot.telegram.inline import inline_query
 from bot.telegram.processor import PerChatProcessor
+from bot.telegram.reload import reload_on_signal
 from bot.telegram.reminder_handlers import reminder_command, reminder_sender, welcome_back
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.services import Services
@@ -60,6 +65,8 @@ SEND_RATE_PER_SECOND = 29
 # per request; a bigger pool only costs memory and bookkeeping.
 CONNECTION_POOL_SIZE = 8
 MAX_CONCURRENT_UPDATES = 64
+# `kill -HUP <pid>` reloads content/faq.yaml as /reload does (not on Windows).
+RELOAD_SIGNAL: signal.Signals | None = getattr(signal, "SIGHUP", None)
 
 
 def check_settings(settings: Settings) -> str | None:
@@ -75,10 +82,13 @@ def check_settings(settings: Settings) -> str | None:
 
 
 async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Start-up work once the bot is connected: publish the command menu."""
+    """Start-up work once the bot is connected: the profile and menu; SIGHUP reloads content."""
     svc: Services = app.bot_data["services"]
-    commands = [BotCommand(c, d) for c, d in svc.engine.content.commands.items()]
-    await app.bot.set_my_commands(commands)
+    await surface.publish(app.bot, svc.engine.content)
+    if RELOAD_SIGNAL is not None:
+        asyncio.get_running_loop().add_signal_handler(
+            RELOAD_SIGNAL, lambda: app.create_task(reload_on_signal(svc, app.bot))
+        )
     # Everything built so far (content, indexes, PTB) lives as long as the
     # process: keep it out of the cyclic collector so a full collection does
     # not pause every conversation.
@@ -89,8 +99,20 @@ async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def post_stop(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Updates are done: let reminder sends in flight finish and be recorded."""
+    if RELOAD_SIGNAL is not None:
+        asyncio.get_running_loop().remove_signal_handler(RELOAD_SIGNAL)
     dispatcher: Dispatcher = app.bot_data["dispatcher"]
     await dispatcher.close()
+
+
+def current_reminder_sender(bot: Bot, svc: Services) -> Send:
+    """The dispatcher's sender, with the reminder texts of the content in use at each send
+    (a /reload swaps them)."""
+
+    async def send(occ: Occurrence, late: bool) -> SendResult:
+        return await reminder_sender(bot, svc.reminders)(occ, late)
+
+    return send
 
 
 async def kick_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -137,7 +159,7 @@ def build_application(
     app = builder.build()
     reminders = ReminderStore(store.conn)
     desk = ReminderConversation(engine.content, reminders, ZoneInfo(settings.default_timezone))
-    app.bot_data["services"] = Services(
+    svc = Services(
         engine=engine,
         store=store,
         settings=settings,
@@ -145,9 +167,10 @@ def build_application(
         reminders=desk,
         clock=clock,
     )
+    app.bot_data["services"] = svc
     app.bot_data["dispatcher"] = Dispatcher(
         reminders,
-        reminder_sender(app.bot, desk),
+        current_reminder_sender(app.bot, svc),
         timedelta(minutes=settings.reminder_grace_minutes),
         clock,
     )
@@ -156,12 +179,17 @@ def build_application(
         kick_reminders, interval=settings.reminder_tick_seconds, first=0.1, name="reminders"
     )
     app.add_handler(TypeHandler(Update, welcome_back), group=-2)
+    # Inline queries come one per keystroke and cost one lexical match; Telegram
+    # rate-limits and caches them itself. Placed before the flood gate in its
+    # group, they are answered and never counted as messages.
+    app.add_handler(InlineQueryHandler(inline_query), group=-1)
     app.add_handler(TypeHandler(Update, h.flood_guard), group=-1)
     app.add_handler(CommandHandler("start", h.start))
     app.add_handler(CommandHandler("help", h.help_command))
     app.add_handler(CommandHandler("topics", h.topics))
     app.add_handler(CommandHandler("dose", h.dose))
     app.add_handler(CommandHandler("stats", h.stats))
+    app.add_handler(CommandHandler("reload", h.reload))
     app.add_handler(CommandHandler(list(REMINDER_COMMANDS), reminder_command))
     app.add_handler(CallbackQueryHandler(h.button))
     app.add_handler(

@@ -29,10 +29,12 @@ from bot.telegram.callbacks import (
 )
 from bot.telegram.flood import Verdict
 from bot.telegram.keyboards import reply_keyboard, start_keyboard, topics_page, without_feedback
+from bot.telegram.reload import RELOAD_ERRORS, reload_content
 from bot.telegram.reminder_handlers import press_reminder_button
-from bot.telegram.render import html_parts
+from bot.telegram.render import TELEGRAM_LIMIT, html_parts
 from bot.telegram.send import send_html
 from bot.telegram.services import Services, services
+from bot.telegram.surface import deep_link_entry
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +48,26 @@ async def send_reply(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: 
     await send_html(context.bot, chat.id, html_parts(reply), markup)
 
 
+def remember_topic(svc: Services, chat_id: int, reply: Reply) -> None:
+    """The chat's last answered entry, for follow-ups ("and at night?"); memory only."""
+    if reply.kind is Kind.ANSWER and reply.entry_id:
+        svc.topics.remember(chat_id, reply.entry_id, svc.monotonic())
+
+
 def record(svc: Services, update: Update, reply: Reply, question: str) -> None:
     """Statistics, best-effort: a busy or read-only database never costs anyone an answer."""
     try:
         _record(svc, update, reply, question)
     except sqlite3.Error as exc:
         log.warning("statistics not recorded: %s", type(exc).__name__)
+
+
+def record_wish(svc: Services, entry_id: str, text: str) -> None:
+    """What someone looked for after a 👎 on `entry_id`, kept beside the unanswered."""
+    try:
+        svc.store.record_unsure(text, f"not helpful: {entry_id}")
+    except sqlite3.Error as exc:
+        log.warning("feedback not recorded: %s", type(exc).__name__)
 
 
 def _record(svc: Services, update: Update, reply: Reply, question: str) -> None:
@@ -105,10 +121,20 @@ def _addressed_text(message: Message, bot_id: int, username: str) -> str | None:
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The welcome; a deep link (`t.me/<bot>?start=<entry id>`) opens that answer instead."""
     svc = services(context)
-    content = svc.engine.content
+    engine = svc.engine  # taken once: a /reload meanwhile cannot mix two contents
+    content = engine.content
     if update.effective_user is not None:
         svc.store.seen_user(update.effective_user.id)
+    entry_id = deep_link_entry(context.args, content)
+    if entry_id is not None:
+        reply = engine.answer_entry(entry_id)
+        await send_reply(update, context, reply)
+        if update.effective_chat is not None:
+            remember_topic(svc, update.effective_chat.id, reply)
+        record(svc, update, reply, entry_id)
+        return
     caveats = " ".join(content.caveats)
     text = f"{html.escape(content.ui.welcome)}\n\n<i>{html.escape(caveats)}</i>"
     if update.effective_chat is not None:
@@ -149,6 +175,27 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_html(context.bot, chat.id, [html.escape(format_stats(svc.store))])
 
 
+async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reload (admins): content/faq.yaml again, without a restart; bad content is kept out."""
+    svc = services(context)
+    user = update.effective_user
+    chat = update.effective_chat
+    if chat is None:
+        return
+    ui = svc.engine.content.ui
+    if user is None or user.id not in svc.settings.admin_chat_ids:
+        await context.bot.send_message(chat.id, ui.admin_only)
+        return
+    try:
+        engine = await reload_content(svc, context.bot)
+    except RELOAD_ERRORS as exc:
+        problem = ui.reload_failed.format(problem=exc)
+        await context.bot.send_message(chat.id, problem[:TELEGRAM_LIMIT])
+        return
+    done = engine.content.ui.reload_done.format(entries=len(engine.content.entries))
+    await context.bot.send_message(chat.id, done)
+
+
 # -- messages ---------------------------------------------------------------
 
 
@@ -165,9 +212,16 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     # model time (onnxruntime releases the GIL), and other chats keep being served.
     user = update.effective_user
     hint = user.language_code if user is not None else None
-    reply = await asyncio.to_thread(svc.engine.reply, text, hint)
+    chat_id = message.chat.id
+    last = svc.topics.get(chat_id, svc.monotonic())
+    reply = await asyncio.to_thread(svc.engine.reply, text, hint, last)
     await send_reply(update, context, reply)  # the answer first; bookkeeping never delays it
+    remember_topic(svc, chat_id, reply)
     record(svc, update, reply, text)
+    disliked = svc.wishes.get(chat_id, svc.monotonic())
+    if disliked is not None:
+        svc.wishes.forget(chat_id)
+        record_wish(svc, disliked, text)
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -187,10 +241,16 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     match parse(query.data):
         case MarkReminder() | RemoveReminder() | ConfirmForget() as action:
             await press_reminder_button(update, action, svc.reminders, svc.clock())
+            forgotten = isinstance(action, ConfirmForget) and action.yes
+            if forgotten and update.effective_chat is not None:
+                svc.topics.forget(update.effective_chat.id)  # the last topic goes too
+                svc.wishes.forget(update.effective_chat.id)
         case ShowAnswer(entry_id) if content.has_entry(entry_id):
             await query.answer()
             reply = svc.engine.answer_entry(entry_id)
             await send_reply(update, context, reply)
+            if update.effective_chat is not None:
+                remember_topic(svc, update.effective_chat.id, reply)
             record(svc, update, reply, entry_id)
         case Feedback(entry_id, helpful) if content.has_entry(entry_id):
             user_id = update.effective_user.id if update.effective_user else 0
@@ -199,6 +259,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             message = query.message
             if fresh and isinstance(message, Message):
                 await message.edit_reply_markup(without_feedback(message.reply_markup))
+                if not helpful:
+                    # The next message says what was missing: for content authors, no id kept.
+                    svc.wishes.remember(message.chat.id, entry_id, svc.monotonic())
+                    await context.bot.send_message(message.chat.id, content.ui.feedback_ask)
         case TopicsPage(page):
             markup = topics_page(content, page)
             await query.answer()

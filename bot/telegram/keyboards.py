@@ -1,4 +1,4 @@
-"""Inline keyboards for the FAQ: question buttons, feedback, /start and /topics.
+"""Inline keyboards for the FAQ: question buttons, sharing, feedback, /start and /topics.
 
 Every callback_data comes from `bot.telegram.callbacks.encode`, which keeps it
 within Telegram's 64 bytes (entry ids are capped at 48 characters by content
@@ -23,6 +23,7 @@ from bot.telegram.callbacks import (
 
 TOPICS_PER_PAGE = 8
 MAX_BUTTON_TEXT = 60
+MAX_INLINE_QUERY = 256  # Telegram's longest inline query text
 
 
 def inline_button(label: str, payload: Payload) -> InlineKeyboardButton:
@@ -43,10 +44,19 @@ def reply_keyboard(reply: Reply, content: Content) -> InlineKeyboardMarkup | Non
     rows: list[list[InlineKeyboardButton]] = []
     if reply.kind is Kind.ANSWER and reply.entry_id:
         rows.extend([_question_button(c)] for c in reply.related)
+        if reply.title:
+            rows.append([share_button(reply.title, content)])
         rows.append(feedback_row(reply.entry_id, content))
     elif reply.kind in (Kind.CLARIFY, Kind.FALLBACK):
         rows.extend([_question_button(c)] for c in reply.choices)
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def share_button(question: str, content: Content) -> InlineKeyboardButton:
+    """Share an answer: pick a chat, and inline mode offers this question's answer first."""
+    return InlineKeyboardButton(
+        content.ui.share_button, switch_inline_query=question[:MAX_INLINE_QUERY]
+    )
 
 
 def feedback_row(entry_id: str, content: Content) -> list[InlineKeyboardButton]:

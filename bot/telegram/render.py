@@ -20,8 +20,7 @@ def html_blocks(reply: Reply) -> list[tuple[str, str, str]]:
     if reply.title:
         blocks.append(("<b>", reply.title, "</b>"))
     blocks.extend(("", b, "") for b in reply.body)
-    if reply.choices:
-        blocks.append(("", "\n".join(reply.choice_lines()), ""))
+    # Choices are buttons under the message; listing them again as text is noise.
     blocks.extend(("<b>", n, "</b>") for n in reply.notes)
     blocks.append(("<i>", reply.caveat_block(), "</i>"))
     return blocks

@@ -47,10 +47,13 @@ from bot.storage.db import open_database
 from bot.storage.stats import StatsStore
 from bot.telegram.services import Services
 from tests.fake_telegram import BOT_ID, BOT_USER
-from tests.harness import STICKER, TOKEN, callback_query, find_button, message
+from tests.harness import STICKER, TOKEN, callback_query, find_button, inline_query, message
 
 START = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)  # a Friday, 13:00 in Berlin
 MAX_TEXT = 4096
+MAX_DESCRIPTION = 512  # setMyDescription
+MAX_SHORT_DESCRIPTION = 120  # setMyShortDescription
+MAX_INLINE_RESULTS = 50  # answerInlineQuery
 # What Telegram's HTML parse mode accepts (https://core.telegram.org/bots/api#html-style).
 TELEGRAM_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
@@ -184,6 +187,31 @@ class OfflineRequest(BaseRequest):
     def api_setMyCommands(self, _: dict[str, Any]) -> bool:
         return True
 
+    def api_setMyDescription(self, params: dict[str, Any]) -> bool:
+        if len(str(params.get("description") or "")) > MAX_DESCRIPTION:
+            raise BadRequestError("bot description is too long")
+        return True
+
+    def api_setMyShortDescription(self, params: dict[str, Any]) -> bool:
+        if len(str(params.get("short_description") or "")) > MAX_SHORT_DESCRIPTION:
+            raise BadRequestError("bot short description is too long")
+        return True
+
+    def api_answerInlineQuery(self, params: dict[str, Any]) -> bool:
+        """Refuses what Telegram refuses: too many results, repeated ids, bad message text."""
+        results = params.get("results") or []
+        if len(results) > MAX_INLINE_RESULTS:
+            raise BadRequestError("RESULTS_TOO_MUCH")
+        ids = [str(r["id"]) for r in results]
+        if len(set(ids)) != len(ids) or any(len(i.encode()) > 64 for i in ids):
+            raise BadRequestError("RESULT_ID_DUPLICATE or RESULT_ID_INVALID")
+        for result in results:
+            content = result["input_message_content"]
+            self._show(
+                {}, {"text": content["message_text"], "parse_mode": content.get("parse_mode")}
+            )
+        return True
+
     def api_deleteWebhook(self, _: dict[str, Any]) -> bool:
         return True
 
@@ -277,6 +305,46 @@ class Sent:
         )
 
 
+@dataclass(frozen=True)
+class Article:
+    """One inline result as the person's result list shows it, and what tapping it sends."""
+
+    id: str
+    title: str
+    description: str
+    text: str  # the message sent into the chat, as read (HTML rendered)
+    html: str
+    buttons: tuple[tuple[str, str], ...]  # (label, url) under the sent message
+
+    @classmethod
+    def of(cls, result: dict[str, Any]) -> Article:
+        content = result["input_message_content"]
+        raw = str(content["message_text"])
+        rows = (result.get("reply_markup") or {}).get("inline_keyboard", [])
+        return cls(
+            id=str(result["id"]),
+            title=str(result["title"]),
+            description=str(result.get("description") or ""),
+            text=_html_to_text(raw) if content.get("parse_mode") == "HTML" else raw,
+            html=raw,
+            buttons=tuple((b["text"], b.get("url", "")) for row in rows for b in row),
+        )
+
+
+@dataclass(frozen=True)
+class Offered:
+    """The bot's answer to one inline query."""
+
+    articles: list[Article]
+    cache_time: int | None
+    is_personal: bool | None
+    button: dict[str, Any] | None
+
+    @property
+    def titles(self) -> list[str]:
+        return [a.title for a in self.articles]
+
+
 @dataclass
 class Clock:
     """The bot's 'now' (reminders, statistics) and the flood gate's seconds, moved by tests."""
@@ -354,6 +422,20 @@ class Person:
         replies = self.replies()
         assert len(replies) == 1, f"expected one reply, got {[r.text[:60] for r in replies]}"
         return replies[0]
+
+    async def inline(self, query: str) -> Offered:
+        """Type `@bot query` in any chat: what the bot offers (it must answer exactly once)."""
+        update = inline_query(self.user_id, query)
+        await self.bot.process("inline_query", update)
+        answers = self.bot.api.calls_of("answerInlineQuery", inline_query_id=update["id"])
+        assert len(answers) == 1, f"an inline query must be answered once, got {len(answers)}"
+        params = answers[0].params
+        return Offered(
+            articles=[Article.of(r) for r in params.get("results") or []],
+            cache_time=params.get("cache_time"),
+            is_personal=params.get("is_personal"),
+            button=params.get("button"),
+        )
 
     async def edit(self, text: str) -> None:
         body = message(self.user_id, text, self.chat, edit_date=int(START.timestamp()))

@@ -273,3 +273,29 @@ async def test_a_person_who_blocked_the_bot_is_not_reported(bot: OfflineBot) -> 
     bot.errors.clear()
     assert bot.person(ADMIN).nothing_more()
     assert len(bot.api.calls_of("sendMessage", chat_id=gone.chat_id)) == 1  # not retried
+
+
+async def test_a_follow_up_continues_the_last_topic_for_ten_minutes(bot: OfflineBot) -> None:
+    ann = bot.person()
+    await ann.ask("should I take it with meals?")
+    again = await ann.ask("what if I don't?")
+    assert "meal" in again.text  # the food answer, not "Sorry"
+    bot.clock.advance(timedelta(minutes=11))
+    assert "Sorry" in (await ann.ask("what if I don't?")).text
+
+
+async def test_not_helpful_asks_what_was_missing_and_keeps_it_without_an_id(
+    bot: OfflineBot,
+) -> None:
+    ann = bot.person()
+    answer = await ann.ask("how much should i take")
+    assert await ann.press("Not helpful", on=answer) == "Thanks for your feedback!"
+    assert "What were you looking for?" in ann.reply().text
+    retry = await ann.ask("the dose for a 60 kg woman")
+    assert "200-400 mg" in retry.text  # tried again, as promised
+    kept = bot.services.store.top_unsure()
+    assert ("the dose for a 60 kg woman", "not helpful: dosage", 1) in kept
+    columns = {row[1] for row in bot.services.store.conn.execute("PRAGMA table_info(unsure)")}
+    assert "user_id" not in columns
+    await ann.ask("how much should i take")  # only the one message after the 👎 is kept
+    assert len(bot.services.store.top_unsure()) == len(kept)
