@@ -110,17 +110,20 @@ def main() -> None:
     engine = RecordingEngine(content, MiniLM())
     records = record(engine)
     grid = itertools.product(
-        (0.3, 0.4, 0.5, 0.6, 0.7),  # lexical
-        (0.5, 0.54, 0.58, 0.62, 0.66, 0.7),  # answer
-        (0.0, 0.02, 0.03, 0.05),  # margin
-        (0.03, 0.06),  # clarify below answer
-        (0.0, 0.04),  # off_margin
-        (0.45,),  # off_floor
-        (65.0, 75.0, 85.0, 1000.0),  # cascade
+        (0.4, 0.5, 0.6),  # lexical
+        (0.58, 0.62, 0.66),  # answer
+        (0.02, 0.03, 0.05),  # margin
+        (75.0, 1000.0),  # cascade
+        (0.42, 0.46, 0.5, 2.0),  # agree
+        (0.05, 0.1, 0.15),  # agree_margin
+        (0.62, 0.66, 0.7, 2.0),  # meaning
+        (0.03, 0.05, 0.08),  # meaning_margin
     )
     results = []
-    for lex, ans, margin, gap, off_m, off_f, cascade in grid:
-        w = Weights(lex, ans, margin, ans - gap, off_m, off_f, cascade)
+    for lex, ans, margin, cascade, agree, agree_m, meaning, meaning_m in grid:
+        w = Weights(
+            lex, ans, margin, ans - 0.03, 0.0, 0.45, cascade, agree, agree_m, meaning, meaning_m
+        )
         acc, rej, wrong = score(records, w, content.dose_entry)
         results.append((acc, rej, wrong, w))
     ok = [r for r in results if r[1] >= MIN_REJECTION and r[2] <= MAX_WRONG]

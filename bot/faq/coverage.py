@@ -9,11 +9,30 @@ about pets; a topic marked `anywhere` is looked for in the whole message.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.faq.content import Content
 from bot.faq.normalize import Normalizer, PhraseIndex
 from bot.faq.uncovered import UncoveredTopic
+
+# "my 8 year old", "15yo", "aged 12", "I'm 15", "she is 9": a person's age in years.
+_UNITS = r"mg|g|mcg|%|kg|lbs?|ft|foot|feet|cm|stone|st|days?|weeks?|months?|hours?|mins?|times?"
+_AGE = re.compile(
+    r"\b(\d{1,3})\s*-?\s*(?:(?:years?|yrs?)\s*-?\s*old|yo|y/o)\b"
+    r"|\b(?:i'?m|i am|he'?s|she'?s|he is|she is|they'?re|is|aged?)\s+(\d{1,3})\b"
+    rf"(?!\s*(?:{_UNITS})\b)",
+    re.IGNORECASE,
+)
+
+
+def stated_ages(text: str) -> list[int]:
+    """Ages in years the text states ("my 8 year old" -> [8]); amounts are not ages."""
+    return [
+        int(m.group(1) or m.group(2))
+        for m in _AGE.finditer(text)
+        if not text[: m.start()].lower().endswith(("like ", "as if ", "as though "))
+    ]  # "explain it like I'm 5" is a figure of speech
 
 
 @dataclass(frozen=True)
@@ -39,9 +58,16 @@ class Coverage:
         )
         self._by_id = {t.id: t for t in content.not_covered}
 
-    def topic(self, whole: tuple[str, ...], question: tuple[str, ...]) -> UncoveredTopic | None:
-        """The first topic whose words the message uses (tokens as `Normalizer.analyse` gives)."""
+    def topic(
+        self, whole: tuple[str, ...], question: tuple[str, ...], text: str = ""
+    ) -> UncoveredTopic | None:
+        """The first topic whose words the message uses (tokens as `Normalizer.analyse`
+        gives), or whose `max_age` an age stated in `text` is under."""
+        ages = stated_ages(text) if text else []
         for rule in self._rules:
+            limit = rule.topic.max_age
+            if limit is not None and any(age <= limit for age in ages):
+                return rule.topic
             where = whole if rule.topic.anywhere else question
             if rule.terms.any_in(where):
                 return rule.topic

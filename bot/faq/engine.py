@@ -200,7 +200,7 @@ class Engine:
         view = focus(text)
         whole = self.normalizer.analyse(view.whole) if view.whole != text else analysis
         question = self.normalizer.analyse(view.question) if view.narrowed else whole
-        uncovered = self.coverage.topic(whole.tokens + question.tokens, question.tokens)
+        uncovered = self.coverage.topic(whole.tokens + question.tokens, question.tokens, view.whole)
         if uncovered is not None:
             return self._not_covered(uncovered.id)
         dose = dose_mention(analysis.raw)
@@ -221,7 +221,10 @@ class Engine:
             self._clear_winner(scored) and scored[0].score >= self.weights.cascade
         ):
             return self._from_scores(scored, dose)
-        views = [view.whole, view.question] if view.narrowed else [view.whole]
+        # The message as sent is also what triage's net embeds: one model run, cached,
+        # serves both. The question part, when there is one, is the second view.
+        whole_text = text[:SEMANTIC_INPUT_CHARS]
+        views = [whole_text] if view.question == whole_text else [whole_text, view.question]
         return self._from_decision(self._decide(score_of, self.semantic.assess(views)), dose)
 
     def _decide(self, lexical: dict[str, float], semantic: Semantic) -> Decision:

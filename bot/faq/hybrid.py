@@ -34,12 +34,16 @@ class Weights:
     """The fused decision's parameters (see `decide`), tuned on development data only."""
 
     lexical: float = 0.5  # weight of the lexical score (0-1) against the cosine
-    answer: float = 0.62  # fused score needed to answer
+    answer: float = 0.66  # fused score needed to answer
     margin: float = 0.03  # lead over the runner-up needed to answer rather than ask
-    clarify: float = 0.59  # fused score needed to offer a "did you mean"
+    clarify: float = 0.63  # fused score needed to offer a "did you mean"
     off_margin: float = 0.0  # how much nearer an off-topic example must be than any entry
     off_floor: float = 0.45  # and how near at least
     cascade: float = 75.0  # a lexical clear winner this sure is answered without the model
+    agree: float = 2.0  # both halves rank the same entry first: fused score enough (2: off)
+    agree_margin: float = 0.1  # and its lead over the runner-up
+    meaning: float = 0.66  # a cosine this high, with `meaning_margin` over the next entry, answers
+    meaning_margin: float = 0.08
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -149,6 +153,15 @@ def decide(
     runner = fused[1][1] if len(fused) > 1 else 0.0
     if top >= weights.answer and top - runner >= weights.margin:
         return Decision(top_id, (), 100.0 * top, None)
+    # Two different readers agreeing is itself evidence, more than either score alone.
+    lexical_top = max(lexical, key=lambda k: lexical[k]) if lexical else None
+    if lexical_top == top_id and top >= weights.agree and top - runner >= weights.agree_margin:
+        return Decision(top_id, (), 100.0 * top, None)
+    cosines = list(semantic.entries.items())
+    near_id, near = cosines[0]
+    second = cosines[1][1] if len(cosines) > 1 else 0.0
+    if near >= weights.meaning and near - second >= weights.meaning_margin:
+        return Decision(near_id, (), 100.0 * max(top, near), None)
     if top >= weights.clarify:
         close = tuple(i for i, s in fused if top - s < weights.margin)[:max_close]
         if len(close) == 1:

@@ -18,6 +18,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.faq.content import Content
+from bot.faq.english import english_words
 from bot.faq.tokens import _APOSTROPHES, _DIGIT_ALPHA, _NON_WORD, basic_tokens
 
 MAX_INPUT_CHARS = 300  # longer messages are cut so matching cost stays flat
@@ -95,7 +96,14 @@ class _TypoIndex:
         # _start[n]: index of the first word of length >= n.
         self._start = [bisect_left(lengths, n) for n in range(longest + 2)]
 
-    def candidates(self, word: str, allowed: int) -> list[str]:
+    def closest(self, word: str, allowed: int) -> str | None:
+        """The word within `allowed` OSA edits, fewest first, then alphabetically first."""
+        best = process.extractOne(
+            word, self._candidates(word, allowed), scorer=OSA.distance, score_cutoff=allowed
+        )
+        return best[0] if best else None
+
+    def _candidates(self, word: str, allowed: int) -> list[str]:
         """Alphabetical; a superset of the words within `allowed` OSA edits of `word`."""
         last = len(self._start) - 1
         lo = self._start[min(max(len(word) - allowed, 0), last)]
@@ -154,9 +162,6 @@ class Normalizer:
                 if not w.endswith("*")
             ),
         ]
-        # Words of the uncovered topics are real words too: "gluconate" is not "glycinate".
-        for topic in content.not_covered:
-            texts.extend((*topic.terms, *topic.context, *topic.cues))
         for canon, variants in content.synonyms.items():
             texts.append(canon)
             texts.extend(variants)
@@ -166,19 +171,28 @@ class Normalizer:
             texts.extend((entry.question, *entry.phrasings, *entry.keywords, *entry.safety_terms))
         for text in texts:
             vocab.update(_tokens(text))
-        self.vocab = frozenset(vocab)
-        self._typos = _TypoIndex(w for w in vocab if w.isalpha() and len(w) >= 4)
+        # Words of the uncovered topics are never "corrected" ("gluconate" is not
+        # "glycinate") and never a correction ("dictation" is not "lactation").
+        uncovered: set[str] = set()
+        for topic in content.not_covered:
+            for term in (*topic.terms, *topic.context, *topic.cues):
+                uncovered.update(_tokens(term))
+        self.vocab = frozenset(vocab | uncovered)
+        # A word English already has is no typo: "kindly" is not "kindey" (kidney).
+        self._english = english_words()
+        self._typos = _TypoIndex(
+            w for w in vocab - (uncovered - vocab) if w.isalpha() and len(w) >= 4
+        )
         self._fix = lru_cache(maxsize=8192)(self._fix_uncached)
 
     def _fix_uncached(self, word: str) -> str:
         if word in self.vocab or len(word) < _MIN_TYPO_LEN or not word.isalpha():
             return word
+        if word in self._english:
+            return word
         # One edit (OSA counts a swap of neighbours as one) for ordinary words, two for long ones.
         allowed = 1 if len(word) <= 7 else 2
-        best = process.extractOne(
-            word, self._typos.candidates(word, allowed), scorer=OSA.distance, score_cutoff=allowed
-        )
-        return best[0] if best else word
+        return self._typos.closest(word, allowed) or word
 
     def words(self, text: str) -> tuple[str, ...]:
         """Basic tokens with misspellings corrected to known vocabulary."""

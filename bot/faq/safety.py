@@ -101,6 +101,17 @@ class Scope(Enum):
     OTHER = "other"  # about another supplement or drug only
 
 
+LINK_WINDOW = 8  # words between our supplement and another substance said together
+
+
+def _linked(position: int, span: tuple[int, int], cues: list[int]) -> bool:
+    """A cue ("with", "and", "together") joins the word at `position` and the span."""
+    lo, hi = (position, span[0]) if position < span[0] else (span[1] - 1, position)
+    if hi - lo > LINK_WINDOW:
+        return False
+    return any(lo - 1 <= c <= hi + 1 for c in cues)
+
+
 class SafetyRules:
     """Term lists from content, pre-tokenised for fast whole-word checks."""
 
@@ -120,11 +131,14 @@ class SafetyRules:
         if not spans:
             return Scope.SUBJECT
         inside = {i for start, end in spans for i in range(start, end)}
-        remaining = [w for i, w in enumerate(words) if i not in inside]
-        has_cue = self._cues.any_in(words)
-        mentions_subject = any(w in self._subject for w in remaining)
-        if mentions_subject:
-            return Scope.INTERACTION if has_cue else Scope.SUBJECT
-        if has_cue and any(w in self._pronouns for w in remaining):
+        cues = [start for start, _ in self._cues.find(words)]
+        subject = [i for i, w in enumerate(words) if i not in inside and w in self._subject]
+        if subject:
+            together = any(_linked(p, span, cues) for p in subject for span in spans)
+            return Scope.INTERACTION if together else Scope.SUBJECT
+        # "take it with ibuprofen": "it" is our supplement. In "fish oil, should it
+        # be taken with food" it is the fish oil: a pronoun links only from before.
+        pronouns = [i for i, w in enumerate(words) if i not in inside and w in self._pronouns]
+        if any(_linked(p, span, cues) for p in pronouns for span in spans if p < span[0]):
             return Scope.INTERACTION
         return Scope.OTHER

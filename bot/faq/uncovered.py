@@ -40,6 +40,15 @@ class UncoveredTopic:
     cues: tuple[str, ...]
     examples: tuple[str, ...]
     anywhere: bool = False
+    max_age: int | None = None  # a stated age up to this marks the topic ("my 8 year old")
+
+
+def _age(r: Reader, value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 120:
+        raise r.doc.error(where, "must be a whole number of years from 1 to 120")
+    return value
 
 
 def parse_uncovered(
@@ -69,6 +78,7 @@ def parse_uncovered(
                 cues=cues,
                 examples=r.texts(m.get("examples"), f"{at}.examples", allow_empty=True),
                 anywhere=r.flag(m.get("anywhere", False), f"{at}.anywhere"),
+                max_age=_age(r, m.get("max_age"), f"{at}.max_age"),
             )
         )
     return tuple(topics)

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.clock import Clock
+from bot.reminders.people import Summary
 from bot.reminders.store import Occurrence, ReminderStore
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,8 @@ class SendResult(Enum):
     FAILED = "failed"  # network trouble after bounded retries: try again next tick
 
 
-Send = Callable[[Occurrence, bool], Awaitable[SendResult]]  # (occurrence, late) -> result
+Item = Occurrence | Summary  # a reminder, its snooze or nudge; or a weekly summary
+Send = Callable[[Item, bool], Awaitable[SendResult]]  # (item, late) -> result
 
 
 @dataclass
@@ -96,10 +98,10 @@ class Dispatcher:
         report = TickReport()
         gate = asyncio.Semaphore(self.concurrency)
         pending: set[asyncio.Task[None]] = set()
-        busy: set[tuple[int, bool]] = set()  # in flight, or failed in this tick
+        busy: set[tuple[str, int]] = set()  # in flight, or failed in this tick
         while not self.stopping:
             now = self.clock()
-            fresh = [o for o in self.store.due(now, batch + len(busy)) if _key(o) not in busy]
+            fresh = [o for o in self._due(now, batch + len(busy)) if _key(o) not in busy]
             for occ in fresh:
                 busy.add(_key(occ))
                 pending.add(asyncio.create_task(self._one(occ, now, gate, report, busy)))
@@ -117,13 +119,20 @@ class Dispatcher:
             await asyncio.wait(pending)
         return report
 
+    def _due(self, now: datetime, limit: int) -> list[Item]:
+        """Reminders first, then weekly summaries: a summary can wait for a busy minute."""
+        items: list[Item] = list(self.store.due(now, limit))
+        if len(items) < limit:
+            items += self.store.people.due_summaries(now, limit - len(items))
+        return items
+
     async def _one(
         self,
-        occ: Occurrence,
+        occ: Item,
         now: datetime,
         gate: asyncio.Semaphore,
         report: TickReport,
-        busy: set[tuple[int, bool]],
+        busy: set[tuple[str, int]],
     ) -> None:
         async with gate:
             if self.stopping:
@@ -131,9 +140,11 @@ class Dispatcher:
             if await self._handle(occ, now, report):
                 busy.discard(_key(occ))
 
-    async def _handle(self, occ: Occurrence, now: datetime, report: TickReport) -> bool:
+    async def _handle(self, occ: Item, now: datetime, report: TickReport) -> bool:
         """Deliver or skip one occurrence; False when it failed (retry next tick)."""
         action = decide(occ.due_at, now, self.grace)
+        if isinstance(occ, Summary):
+            return await self._summary(occ, action, now, report)
         if action is Action.MISS:
             self.store.mark_missed(occ, now)
             report.missed += 1
@@ -151,6 +162,22 @@ class Dispatcher:
         else:
             report.failed += 1
             return False
+        return True
+
+    async def _summary(
+        self, summary: Summary, action: Action, now: datetime, report: TickReport
+    ) -> bool:
+        """A weekly summary: sent, refused or too old, next week's is scheduled."""
+        if action is not Action.MISS:
+            result = await self.send(summary, False)
+            if result is SendResult.FAILED:
+                report.failed += 1
+                return False
+            report.sent += int(result is SendResult.SENT)
+            report.blocked += int(result is SendResult.BLOCKED)
+        else:
+            report.missed += 1
+        self.store.people.summary_done(summary, self.clock())
         return True
 
     def kick(self) -> None:
@@ -179,5 +206,8 @@ class Dispatcher:
             await self._task
 
 
-def _key(occ: Occurrence) -> tuple[int, bool]:
-    return (occ.reminder.id, occ.snoozed)
+def _key(item: Item) -> tuple[str, int]:
+    if isinstance(item, Summary):
+        return ("weekly", item.user_id)
+    kind = "nudge" if item.nudge else "snooze" if item.snoozed else "daily"
+    return (kind, item.reminder.id)

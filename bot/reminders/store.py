@@ -3,7 +3,9 @@
 One row per reminder carries its next due instant in UTC (indexed), so a
 periodic dispatcher asks "what is due now?" instead of holding one
 scheduler job per reminder in memory. A snooze is a second, one-off due
-instant on the same row, so it survives a restart like everything else.
+instant on the same row, and a nudge (one follow-up when a day stays
+unmarked) a due instant on that day's history row, so both survive a
+restart like everything else.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.reminders.people import PersonStore, adjust_doses, is_low, note_warned
 from bot.reminders.schedule import Due, due_on, following, next_due
 from bot.storage.db import forget_person, transaction
 
@@ -51,12 +54,13 @@ class Reminder:
 
 @dataclass(frozen=True)
 class Occurrence:
-    """One thing to send: a reminder's daily occurrence, or its snooze."""
+    """One thing to send: a reminder's daily occurrence, its snooze, or its nudge."""
 
     reminder: Reminder
     day: date
     due_at: datetime
     snoozed: bool = False
+    nudge: bool = False  # the one follow-up for a day left unmarked
 
 
 @dataclass(frozen=True)
@@ -76,10 +80,16 @@ class DuplicateReminder(Exception):
 
 
 class ReminderStore:
-    """Reminder, zone and history rows; every change is one committed transaction."""
+    """Reminder, zone and history rows; every change is one committed transaction.
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    `nudge_after`: how long a sent day may stay unmarked before its one nudge
+    (None: no nudges, REMINDER_NUDGE_MINUTES=0).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, nudge_after: timedelta | None = None) -> None:
         self.conn = conn
+        self.nudge_after = nudge_after or None
+        self.people = PersonStore(conn)
 
     # -- reminders ------------------------------------------------------------
 
@@ -144,13 +154,37 @@ class ReminderStore:
                 ),
             )
         ]
-        merged = heapq.merge(daily, snoozes, key=lambda o: (o.due_at, o.reminder.id))
+        nudges = [
+            Occurrence(_row(row[:-2]), date.fromisoformat(str(row[-2])), _at(row[-1]), nudge=True)
+            for row in self.conn.execute(
+                "SELECT r.id, r.user_id, r.at, r.zone, r.note, r.day, r.due_utc, r.paused, "
+                "r.snooze_utc, r.snooze_day, h.day, h.nudge_utc "
+                "FROM history AS h INDEXED BY history_nudge JOIN reminders AS r "
+                "ON r.id = h.reminder_id WHERE h.nudge_utc IS NOT NULL AND h.nudge_utc <= ? "
+                "AND r.paused = 0 ORDER BY h.nudge_utc, r.id LIMIT ?",
+                (_ts(now), limit),
+            )
+        ]
+        merged = heapq.merge(daily, snoozes, nudges, key=lambda o: (o.due_at, o.reminder.id))
         return list(merged)[:limit]
 
     def mark_sent(self, occ: Occurrence, now: datetime) -> None:
-        """After a delivery: move on (only if nobody already did) and note the day as sent."""
+        """After a delivery: move on (only if nobody already did) and note the day as sent.
+
+        A reminder arms the day's nudge (unless it already had one); a nudge
+        is noted as given; a low-supply warning in the message is noted shown.
+        """
         r = occ.reminder
         with transaction(self.conn):
+            if occ.nudge:
+                self.conn.execute(
+                    "UPDATE history SET nudge_utc = NULL, nudged = 1 "
+                    "WHERE reminder_id = ? AND day = ? AND nudge_utc = ?",
+                    (r.id, occ.day.isoformat(), _ts(occ.due_at)),
+                )
+                return
+            if is_low(self.people.refill(r.user_id), self.per_day(r.user_id)):
+                note_warned(self.conn, r.user_id)
             if occ.snoozed:
                 self.conn.execute(
                     "UPDATE reminders SET snooze_utc = NULL, snooze_day = NULL "
@@ -164,11 +198,24 @@ class ReminderStore:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (r.id, r.user_id, occ.day.isoformat(), _hhmm(r.at), Status.SENT, _ts(now)),
             )
+            if self.nudge_after is not None and self.people.nudges_on(r.user_id):
+                self.conn.execute(
+                    "UPDATE history SET nudge_utc = ? WHERE reminder_id = ? AND day = ? "
+                    "AND status = ? AND nudged = 0",
+                    (_ts(now + self.nudge_after), r.id, occ.day.isoformat(), Status.SENT),
+                )
 
     def mark_missed(self, occ: Occurrence, now: datetime) -> None:
         """Too late to send: skip to the next occurrence after `now`; the day counts as missed."""
         r = occ.reminder
         with transaction(self.conn):
+            if occ.nudge:  # too late to ask again: the day stays as it is
+                self.conn.execute(
+                    "UPDATE history SET nudge_utc = NULL, nudged = 1 "
+                    "WHERE reminder_id = ? AND day = ? AND nudge_utc = ?",
+                    (r.id, occ.day.isoformat(), _ts(occ.due_at)),
+                )
+                return
             if occ.snoozed:
                 self._clear_snooze(r.id)
                 return  # the day itself was delivered; only the repeat is dropped
@@ -186,29 +233,70 @@ class ReminderStore:
         )
 
     def snooze(self, reminder: Reminder, day: date, now: datetime) -> datetime:
-        """Ask again SNOOZE from now for `day`; returns when."""
+        """Ask again SNOOZE from now for `day`; returns when. A nudge waits for the repeat."""
         until = (now + SNOOZE).astimezone(UTC).replace(microsecond=0)
-        self.conn.execute(
-            "UPDATE reminders SET snooze_utc = ?, snooze_day = ? WHERE id = ?",
-            (_ts(until), day.isoformat(), reminder.id),
-        )
+        with transaction(self.conn):
+            self.conn.execute(
+                "UPDATE reminders SET snooze_utc = ?, snooze_day = ? WHERE id = ?",
+                (_ts(until), day.isoformat(), reminder.id),
+            )
+            self.conn.execute(
+                "UPDATE history SET nudge_utc = NULL WHERE reminder_id = ? AND day = ?",
+                (reminder.id, day.isoformat()),
+            )
         return until
 
     def record(self, reminder: Reminder, day: date, status: Status, now: datetime) -> None:
-        """The person pressed Taken or Skip: that settles the day (and any snooze for it)."""
+        """The person pressed Taken or Skip: that settles the day (and any snooze for it).
+
+        A refill count moves with it: one dose less when the day becomes taken,
+        one back when a taken day becomes skipped.
+        """
         with transaction(self.conn):
+            before = self._status(reminder.id, day)
             self._set_status(reminder, day, status, now)
             self.conn.execute(
                 "UPDATE reminders SET snooze_utc = NULL, snooze_day = NULL "
                 "WHERE id = ? AND snooze_day = ?",
                 (reminder.id, day.isoformat()),
             )
+            delta = int(before is Status.TAKEN) - int(status is Status.TAKEN)
+            if delta:
+                adjust_doses(self.conn, reminder.user_id, delta, now)
+
+    def marked(self, reminder_id: int, day: date) -> tuple[Status, datetime] | None:
+        """A day's status and when it last changed, or None when nothing was recorded."""
+        row = self.conn.execute(
+            "SELECT status, updated FROM history WHERE reminder_id = ? AND day = ?",
+            (reminder_id, day.isoformat()),
+        ).fetchone()
+        return None if row is None else (Status(row[0]), _at(row[1]))
+
+    def unmark(self, reminder: Reminder, day: date, now: datetime) -> bool:
+        """Undo Taken or Skip: the day is sent-but-unmarked again, a taken dose given back.
+
+        False when the day was not taken or skipped (nothing to undo).
+        """
+        with transaction(self.conn):
+            before = self._status(reminder.id, day)
+            if before not in (Status.TAKEN, Status.SKIPPED):
+                return False
+            self._set_status(reminder, day, Status.SENT, now)
+            if before is Status.TAKEN:
+                adjust_doses(self.conn, reminder.user_id, 1, now)
+        return True
+
+    def _status(self, reminder_id: int, day: date) -> Status | None:
+        found = self.marked(reminder_id, day)
+        return None if found is None else found[0]
 
     def _set_status(self, r: Reminder, day: date, status: Status, now: datetime) -> None:
+        """Record a day's status; a settled day needs no nudge."""
         self.conn.execute(
             "INSERT INTO history(reminder_id, user_id, day, at, status, updated) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(reminder_id, day) DO UPDATE SET "
-            "status = excluded.status, updated = excluded.updated",
+            "status = excluded.status, updated = excluded.updated, "
+            "nudge_utc = CASE WHEN excluded.status = 'sent' THEN nudge_utc END",
             (r.id, r.user_id, day.isoformat(), _hhmm(r.at), status, _ts(now)),
         )
 
@@ -219,14 +307,24 @@ class ReminderStore:
         )
 
     def remove(self, user_id: int, reminder_id: int | None = None) -> int:
-        """Remove one reminder (or all, with None); returns how many went."""
-        if reminder_id is None:
-            cur = self.conn.execute("DELETE FROM reminders WHERE user_id = ?", (user_id,))
-        else:
-            cur = self.conn.execute(
-                "DELETE FROM reminders WHERE user_id = ? AND id = ?", (user_id, reminder_id)
-            )
-        return cur.rowcount
+        """Remove one reminder (or all, with None) and its pending nudges; returns how many went."""
+        ids = [r.id for r in self.of_user(user_id) if reminder_id in (None, r.id)]
+        with transaction(self.conn):
+            for rid in ids:
+                self.conn.execute("DELETE FROM reminders WHERE id = ?", (rid,))
+                self.conn.execute(
+                    "UPDATE history SET nudge_utc = NULL "
+                    "WHERE reminder_id = ? AND nudge_utc IS NOT NULL",
+                    (rid,),
+                )
+        return len(ids)
+
+    def per_day(self, user_id: int) -> int:
+        """Doses a day: one per reminder."""
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM reminders WHERE user_id = ?", (user_id,)
+        ).fetchone()
+        return int(row[0])
 
     def set_paused(self, user_id: int, paused: bool) -> None:
         self.conn.execute(
@@ -277,6 +375,7 @@ class ReminderStore:
                     "UPDATE reminders SET zone = ?, day = ?, due_utc = ? WHERE id = ?",
                     (zone.key, nxt.day.isoformat(), _ts(nxt.at_utc), r.id),
                 )
+            self.people.move_weekly(user_id, zone, now)
         return len(mine)
 
     # -- history and forgetting -------------------------------------------------
@@ -319,7 +418,11 @@ def _ts(moment: datetime) -> str:
 
 
 def _utc(text: object) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
+    return None if text is None else _at(text)
+
+
+def _at(text: object) -> datetime:
+    return datetime.fromisoformat(str(text)).replace(tzinfo=UTC)
 
 
 def _row(row: tuple[object, ...]) -> Reminder:

@@ -1,4 +1,4 @@
-"""The last days of reminders and the streak: pure functions over history rows.
+"""The streak: a pure function over history rows.
 
 A day counts for the streak when at least one reminder that day was marked
 taken. Today does not break a streak before the person has answered, so a
@@ -7,29 +7,9 @@ streak shown in the morning is not reset by a reminder still to come.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 
 from bot.reminders.store import HistoryRow, Status
-
-HISTORY_DAYS = 14
-
-
-@dataclass(frozen=True)
-class DayLine:
-    day: date
-    marks: tuple[tuple[time, Status], ...]  # one per reminder that day, by time
-
-
-def last_days(rows: list[HistoryRow], today: date, days: int = HISTORY_DAYS) -> list[DayLine]:
-    """The last `days` local days, newest first, with what happened to each reminder."""
-    by_day: dict[date, list[tuple[time, Status]]] = {}
-    for row in rows:
-        by_day.setdefault(row.day, []).append((row.at, row.status))
-    return [
-        DayLine(day, tuple(sorted(by_day.get(day, []))))
-        for day in (today - timedelta(days=n) for n in range(days))
-    ]
 
 
 def streak(rows: list[HistoryRow], today: date) -> int:

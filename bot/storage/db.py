@@ -88,13 +88,14 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (question, outcome)
     );
     """,
-    # 5: the reminder loop: a /remind kept while the zone is asked, one nudge per
-    # reminder and day (nudge_utc indexed for the dispatcher), per-person nudge and
-    # weekly-summary choices (weekly_utc: the next summary, NULL when off), refills
+    # 5: the reminder loop: a /remind kept while the zone is asked (at NULL: only a
+    # typed city awaited), one nudge per reminder and day (nudge_utc indexed for the
+    # dispatcher), per-person nudge and weekly-summary choices (weekly_utc: the next
+    # summary, NULL when off), doses left from /refill
     """
     CREATE TABLE pending_reminders (
         user_id INTEGER PRIMARY KEY,
-        at TEXT NOT NULL,
+        at TEXT,
         note TEXT NOT NULL DEFAULT '',
         typing INTEGER NOT NULL DEFAULT 0,
         created TEXT NOT NULL
@@ -105,7 +106,8 @@ MIGRATIONS: list[str] = [
     CREATE TABLE reminder_settings (
         user_id INTEGER PRIMARY KEY,
         nudges INTEGER NOT NULL DEFAULT 1,
-        weekly_utc TEXT
+        weekly_utc TEXT,
+        weekly_zone TEXT
     );
     CREATE INDEX reminder_settings_weekly ON reminder_settings(weekly_utc)
         WHERE weekly_utc IS NOT NULL;

@@ -41,7 +41,7 @@ from bot.logs import redact, setup_logging
 from bot.reminders.conversation import COMMANDS as REMINDER_COMMANDS
 from bot.reminders.conversation import ReminderConversation
 from bot.reminders.delivery import Dispatcher, Send, SendResult
-from bot.reminders.store import Occurrence, ReminderStore
+from bot.reminders.store import ReminderStore
 from bot.storage.db import DatabaseError, open_database
 from bot.storage.stats import StatsStore
 from bot.telegram import faq_handlers as h
@@ -109,8 +109,8 @@ def current_reminder_sender(bot: Bot, svc: Services) -> Send:
     """The dispatcher's sender, with the reminder texts of the content in use at each send
     (a /reload swaps them)."""
 
-    async def send(occ: Occurrence, late: bool) -> SendResult:
-        return await reminder_sender(bot, svc.reminders)(occ, late)
+    async def send(item: Any, late: bool) -> SendResult:  # whatever the dispatcher hands over
+        return await reminder_sender(bot, svc.reminders)(item, late)
 
     return send
 

@@ -16,6 +16,9 @@ without leading zeros):
     k:<reminder id>:<yyyymmdd>:<t|s|z>   a reminder day: taken / skipped / snoozed
     u:<reminder id|all>            remove one reminder, or all
     x:<y|n>                        confirm /forget: yes / no
+    z:<IANA zone name>             this time zone (one of zoneinfo's names, e.g. Europe/Berlin)
+    c                              "type a city" under the time zone question
+    v:<reminder id>:<yyyymmdd>     undo Taken / Skip on that reminder day
 """
 
 from __future__ import annotations
@@ -29,9 +32,13 @@ from bot.reminders.conversation import (
     ConfirmForget,
     Mark,
     MarkReminder,
+    PickZone,
     ReminderAction,
     RemoveReminder,
+    TypeCity,
+    UndoMark,
 )
+from bot.reminders.schedule import is_zone_name
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
 MAX_ID_DIGITS = 18  # below 2**63 - 1, SQLite's largest rowid
@@ -44,11 +51,15 @@ __all__ = [
     "Mark",
     "MarkReminder",
     "Payload",
+    "PickZone",
     "RemindersHelp",
     "RemoveReminder",
     "ShowAnswer",
     "TopicsPage",
+    "TypeCity",
+    "UndoMark",
     "encode",
+    "is_reminder_action",
     "parse",
 ]
 
@@ -107,6 +118,12 @@ def encode(payload: Payload) -> str:
             data = "u:all" if rid is None else f"u:{rid}"
         case ConfirmForget():
             data = f"x:{'y' if payload.yes else 'n'}"
+        case PickZone():
+            data = f"z:{payload.zone}"
+        case TypeCity():
+            data = "c"
+        case UndoMark():
+            data = f"v:{payload.reminder_id}:{_yyyymmdd(payload.day)}"
     if parse(data) != payload:
         raise ValueError(f"cannot encode {payload!r} as callback data")
     return data
@@ -135,7 +152,22 @@ def parse(data: str | None) -> Payload | None:
             return RemoveReminder(int(rid))
         case "x", [("y" | "n") as answer]:
             return ConfirmForget(yes=answer == "y")
+        case "z", [zone] if is_zone_name(zone):
+            return PickZone(zone)
+        case "c", []:
+            return TypeCity()
+        case "v", [rid, day] if _NUMBER.fullmatch(rid):
+            parsed = _day(day)
+            return None if parsed is None else UndoMark(int(rid), parsed)
     return None
+
+
+def is_reminder_action(data: object) -> bool:
+    """For the reminder handler's CallbackQueryHandler: is this press one of the core's?"""
+    return isinstance(data, str) and isinstance(
+        parse(data),
+        MarkReminder | RemoveReminder | ConfirmForget | PickZone | TypeCity | UndoMark,
+    )
 
 
 def _is_entry_id(text: str) -> bool:

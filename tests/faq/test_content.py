@@ -158,9 +158,17 @@ def test_dangling_related_id_is_rejected(tmp_path: Path) -> None:
 
 
 def test_caveats_must_mention_kidneys_and_medications(tmp_path: Path) -> None:
-    text = GOOD.replace("If you have kidney problems or take any medications", "Be careful", 1)
+    text = GOOD.replace("With kidney problems or on medications", "Be careful", 1)
+    assert text != GOOD
     err = _error(_write(tmp_path, text))
     assert err.field_name == "caveats"
+
+
+def test_the_caveat_line_must_stay_short(tmp_path: Path) -> None:
+    text = GOOD.replace("ask a healthcare provider", "ask " + "a very kind " * 6 + "provider", 1)
+    err = _error(_write(tmp_path, text))
+    assert err.field_name == "caveats"
+    assert "the limit is 160" in str(err)
 
 
 def test_reminder_texts_use_exactly_their_placeholders(tmp_path: Path) -> None:
