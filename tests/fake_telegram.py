@@ -59,6 +59,7 @@ class FakeTelegram:
     blocked_chats: set[int] = field(default_factory=set)
     port: int = 0
     delivered_at: dict[int, float] = field(default_factory=dict)  # update_id -> first delivery
+    documents: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file_id -> file
     _next_update: int = 1
     _next_message: int = 1000
     _cond: threading.Condition = field(default_factory=threading.Condition)
@@ -271,6 +272,42 @@ class FakeTelegram:
 
     async def api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         return await self.api_editMessageText(params)
+
+    async def api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any] | web.Response:
+        """A file upload (multipart): kept in `documents` by file_id, for `document_of`."""
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked_chats:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        upload = params.get("document")
+        if not isinstance(upload, web.FileField):
+            return _error(400, "Bad Request: there is no document in the request")
+        data = upload.file.read()
+        if not data:
+            return _error(400, "Bad Request: file must be non-empty")
+        if len(str(params.get("caption", ""))) > 1024:
+            return _error(400, "Bad Request: message caption is too long")
+        self._next_message += 1
+        file_id = f"doc{self._next_message}"
+        self.documents[file_id] = (upload.filename, data)
+        return {
+            "message_id": self._next_message,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Magnesium FAQ"},
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_name": upload.filename,
+                "mime_type": upload.content_type,
+                "file_size": len(data),
+            },
+            **({"caption": params["caption"]} if "caption" in params else {}),
+        }
+
+    def document_of(self, call: Call, timeout: float = 10.0) -> tuple[str, bytes]:
+        """The file name and bytes a sendDocument call uploaded."""
+        sent = self.result_of(call, timeout)
+        return self.documents[sent["document"]["file_id"]]
 
 
 def _matches(params: dict[str, Any], match: dict[str, Any]) -> bool:

@@ -208,7 +208,7 @@ def _texts(r: _Reader, raw: Any, section: str, cls: type[_Texts]) -> _Texts:
     for name, spec in text_fields(cls):
         where = f"{section}.{name}"
         value = r.field(table, name, section)
-        text = r.text(value, where)
+        text = r.text(value, where, spec.limit) if spec.limit else r.text(value, where)
         if spec.keep_lines:
             text = str(value).strip()
         try:

@@ -157,8 +157,15 @@ class Engine:
         settled = alone.kind is Kind.ANSWER and not alone.unsure
         if settled or alone.kind not in (Kind.ANSWER, Kind.CLARIFY, Kind.FALLBACK):
             return alone
-        if len(text.split()) > FOLLOW_UP_MAX_WORDS:
+        words = text.lower().replace("?", " ").split()
+        if len(words) > FOLLOW_UP_MAX_WORDS or not _continues(words):
             return alone
+        norm = self.normalizer
+        if any(
+            w.isalpha() and w not in norm.vocab and w not in norm.stopwords
+            for w in norm.analyse(text).words
+        ):
+            return alone  # "what about the weather": a new subject, not a follow-up
         previous = self.content.entry(last_topic).question
         joined = self._reply(f"{previous} {text}")
         if alone.kind is Kind.CLARIFY:
@@ -351,6 +358,17 @@ class Engine:
         )
         base = self._base(Kind.FALLBACK, None, score, (self.content.texts.fallback,))
         return _with(base, choices=choices)
+
+
+_CONTINUATIONS = ("and", "but", "or", "so", "also", "then", "what if", "what about", "how about")
+_BACK_REFERENCES = frozenset({"it", "its", "it's", "that", "this", "them", "those", "these", "one"})
+
+
+def _continues(words: list[str]) -> bool:
+    """Words that lean on the previous turn: "and at night", "what if I don't", "is that safe"."""
+    opening = " ".join(words[:2])
+    starts = any(opening == c or opening.startswith(c + " ") for c in _CONTINUATIONS)
+    return starts or any(w.strip(".,!") in _BACK_REFERENCES for w in words)
 
 
 def _with(reply: Reply, **changes: object) -> Reply:

@@ -340,7 +340,7 @@ class ReminderConversation:
             return Answer(self.t.history_usage)
         zone, _ = self.zone_for(user_id)
         today = now.astimezone(zone).date()
-        rows = self.store.history(user_id, date.min if wanted else today - STREAK_LOOKBACK)
+        rows = self.store.history(user_id, date.min)  # since the first reminder
         if not rows:
             mine = sorted(self.store.of_user(user_id), key=lambda r: r.due_utc)
             if mine:

@@ -55,7 +55,8 @@ class SendResult(Enum):
 
 
 Item = Occurrence | Summary  # a reminder, its snooze or nudge; or a weekly summary
-Send = Callable[[Item, bool], Awaitable[SendResult]]  # (item, late) -> result
+Send = Callable[[Occurrence, bool], Awaitable[SendResult]]  # (occurrence, late) -> result
+SendSummary = Callable[[Summary], Awaitable[SendResult]]
 
 
 @dataclass
@@ -78,9 +79,12 @@ class Dispatcher:
         grace: timedelta,
         clock: Clock,
         concurrency: int = 8,
+        send_summary: SendSummary | None = None,
     ) -> None:
+        """`send_summary`: how weekly summaries go out (None: they are not sent)."""
         self.store = store
         self.send = send
+        self.send_summary = send_summary
         self.grace = grace
         self.clock = clock
         self.concurrency = concurrency
@@ -122,7 +126,7 @@ class Dispatcher:
     def _due(self, now: datetime, limit: int) -> list[Item]:
         """Reminders first, then weekly summaries: a summary can wait for a busy minute."""
         items: list[Item] = list(self.store.due(now, limit))
-        if len(items) < limit:
+        if self.send_summary is not None and len(items) < limit:
             items += self.store.people.due_summaries(now, limit - len(items))
         return items
 
@@ -168,8 +172,8 @@ class Dispatcher:
         self, summary: Summary, action: Action, now: datetime, report: TickReport
     ) -> bool:
         """A weekly summary: sent, refused or too old, next week's is scheduled."""
-        if action is not Action.MISS:
-            result = await self.send(summary, False)
+        if action is not Action.MISS and self.send_summary is not None:
+            result = await self.send_summary(summary)
             if result is SendResult.FAILED:
                 report.failed += 1
                 return False

@@ -22,6 +22,7 @@ _TIME_RE = re.compile(
     re.IGNORECASE,
 )
 _COMPACT_RE = re.compile(r"^\s*(?P<h>\d{2})(?P<m>\d{2})\s*$")
+MIN_FUZZY_CHARS = 4
 
 
 class ScheduleError(ValueError):
@@ -77,7 +78,10 @@ def find_zone(text: str) -> ZoneInfo:
     index = _city_index()
     if query in index:
         return ZoneInfo(index[query])
-    hit = process.extractOne(query, list(index), scorer=fuzz.WRatio, score_cutoff=86)
+    # Fuzzy only from 4 letters: "ok" is no typo of "Atikokan".
+    hit = None
+    if len(query) >= MIN_FUZZY_CHARS:
+        hit = process.extractOne(query, list(index), scorer=fuzz.WRatio, score_cutoff=86)
     if hit is None:
         raise ScheduleError(
             f"I do not know the time zone '{text.strip()[:40]}'. Try a big city near you, "

@@ -51,7 +51,13 @@ from bot.telegram.flood import FloodGate
 from bot.telegram.inline import inline_query
 from bot.telegram.processor import PerChatProcessor
 from bot.telegram.reload import reload_on_signal
-from bot.telegram.reminder_handlers import reminder_command, reminder_sender, welcome_back
+from bot.telegram.reminder_handlers import (
+    reminder_command,
+    reminder_handlers,
+    reminder_sender,
+    summary_sender,
+    welcome_back,
+)
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.services import Services
 
@@ -157,7 +163,8 @@ def build_application(
             )
         )
     app = builder.build()
-    reminders = ReminderStore(store.conn)
+    nudge_after = timedelta(minutes=settings.reminder_nudge_minutes)
+    reminders = ReminderStore(store.conn, nudge_after=nudge_after)
     desk = ReminderConversation(engine.content, reminders, ZoneInfo(settings.default_timezone))
     svc = Services(
         engine=engine,
@@ -173,6 +180,7 @@ def build_application(
         current_reminder_sender(app.bot, svc),
         timedelta(minutes=settings.reminder_grace_minutes),
         clock,
+        send_summary=lambda summary: summary_sender(app.bot, svc.reminders)(summary),
     )
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
     app.job_queue.run_repeating(
@@ -191,6 +199,8 @@ def build_application(
     app.add_handler(CommandHandler("stats", h.stats))
     app.add_handler(CommandHandler("reload", h.reload))
     app.add_handler(CommandHandler(list(REMINDER_COMMANDS), reminder_command))
+    for handler in reminder_handlers(h.text_message):  # zone buttons, a typed city, locations
+        app.add_handler(handler)
     app.add_handler(CallbackQueryHandler(h.button))
     app.add_handler(
         MessageHandler(

@@ -61,6 +61,7 @@ __all__ = [
     "encode",
     "is_reminder_action",
     "parse",
+    "reminder_action",
 ]
 
 
@@ -162,12 +163,16 @@ def parse(data: str | None) -> Payload | None:
     return None
 
 
+def reminder_action(data: object) -> ReminderAction | None:
+    """The press as one of the reminder core's actions, or None (not one, or malformed)."""
+    payload = parse(data) if isinstance(data, str) else None
+    reminder_kinds = (MarkReminder, RemoveReminder, ConfirmForget, PickZone, TypeCity, UndoMark)
+    return payload if isinstance(payload, reminder_kinds) else None
+
+
 def is_reminder_action(data: object) -> bool:
-    """For the reminder handler's CallbackQueryHandler: is this press one of the core's?"""
-    return isinstance(data, str) and isinstance(
-        parse(data),
-        MarkReminder | RemoveReminder | ConfirmForget | PickZone | TypeCity | UndoMark,
-    )
+    """The reminder handler's CallbackQueryHandler pattern: is this press the core's?"""
+    return reminder_action(data) is not None
 
 
 def _is_entry_id(text: str) -> bool:

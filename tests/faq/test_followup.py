@@ -83,3 +83,10 @@ def test_memory_is_bounded_and_forgets_on_request() -> None:
     assert topics.get(0, 1.0) is None and topics.get(4, 1.0) == "dosage"
     topics.forget(4)
     assert topics.get(4, 1.0) is None
+
+
+def test_an_unrelated_question_after_an_answer_is_not_read_as_a_follow_up(engine: Engine) -> None:
+    chat = Chat(engine)
+    chat.say("how much should I take")
+    assert chat.say("what about the weather").kind is not Kind.ANSWER
+    assert chat.say("recommend a film").kind is not Kind.ANSWER

@@ -240,6 +240,41 @@ def test_typos_are_looked_up_exactly_as_before(engine: Engine, data: st.DataObje
         assert typos.closest(word, allowed) == reference_closest(words, word, allowed)
 
 
+def reference_canonical(norm: Normalizer, words: tuple[str, ...]) -> tuple[str, ...]:
+    """Synonym mapping as it was: every position tries every phrase length."""
+    seq = list(words)
+    out: list[str] = []
+    i = 0
+    while i < len(seq):
+        for n in range(min(norm._longest, len(seq) - i), 0, -1):
+            hit = norm._phrases.get(tuple(seq[i : i + n]))
+            if hit is not None:
+                out.append(hit)
+                i += n
+                break
+        else:
+            out.append(seq[i])
+            i += 1
+    return tuple(out)
+
+
+@given(data=st.data())
+@GENERATED
+def test_synonyms_map_exactly_as_before(engine: Engine, data: st.DataObject) -> None:
+    norm = engine.normalizer
+    phrase_words = sorted({w for phrase in norm._phrases for w in phrase})
+    words = tuple(
+        data.draw(
+            st.lists(
+                st.sampled_from(phrase_words) | st.sampled_from(sorted(norm.vocab)), max_size=30
+            )
+        )
+    )
+    assert norm.canonical(words) == reference_canonical(norm, words)
+    text = " ".join(words)
+    assert norm.content(text) == norm.analyse(text).content
+
+
 @given(st.text())
 def test_fast_tokens_equal_basic_tokens(text: str) -> None:
     assert _tokens(text) == basic_tokens(text)

@@ -30,8 +30,11 @@ NOW = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)  # 13:00 in Berlin, a Friday
 
 @pytest.fixture
 def desk(content: Content, tmp_path: Path) -> ReminderConversation:
+    """Ann has chosen UTC already (the zone-first question is tested in test_loop.py)."""
     conn = open_database(tmp_path / "db.sqlite3")
-    return ReminderConversation(content, ReminderStore(conn), ZoneInfo("UTC"))
+    desk = ReminderConversation(content, ReminderStore(conn), ZoneInfo("UTC"))
+    desk.store.set_zone(ANN, ZoneInfo("UTC"), NOW)
+    return desk
 
 
 def say(desk: ReminderConversation, line: str, user: int = ANN, now: datetime = NOW) -> str:
@@ -77,10 +80,9 @@ def test_time_formats(desk: ReminderConversation, typed: str, stored: str) -> No
     assert [r.at.strftime("%H:%M") for r in desk.store.of_user(ANN)] == [stored]
 
 
-def test_default_zone_is_explained(desk: ReminderConversation) -> None:
-    text = say(desk, "/remind 21:30")
-    assert "UTC" in text and "/timezone Berlin" in text
-    assert "I use UTC" in say(desk, "/timezone")
+def test_the_zone_in_use_is_explained(desk: ReminderConversation) -> None:
+    assert "Your time zone is UTC" in say(desk, "/timezone")
+    assert "I use UTC until you tell me" in say(desk, "/timezone", user=2)
 
 
 @pytest.mark.parametrize(
@@ -193,26 +195,32 @@ def test_reminder_message_buttons_and_presses(desk: ReminderConversation) -> Non
     assert desk.store.get(occ.reminder.id).snooze_utc is None  # Taken cancels the snooze
 
 
-def test_history_and_streak(desk: ReminderConversation) -> None:
+def test_history_grid_streak_and_adherence(desk: ReminderConversation) -> None:
     say(desk, "/timezone Berlin")
-    assert "No reminder history" in say(desk, "/history")
+    assert say(desk, "/history") == (
+        "No history yet: it starts with your first reminder. Set one with /remind 21:30."
+    )
     say(desk, "/remind 21:30")
-    rid = desk.store.of_user(ANN)[0].id
-    r = desk.store.get(rid)
-    start = date(2026, 3, 20)
+    assert "your first reminder comes today at 21:30 Europe/Berlin" in say(desk, "/history")
+    r = desk.store.of_user(ANN)[0]
+    start = date(2026, 3, 20)  # a Friday
     plan = [Status.TAKEN, Status.SKIPPED, Status.TAKEN, Status.TAKEN, Status.MISSED]
     plan += [Status.TAKEN, Status.TAKEN, Status.SENT]
     for n, status in enumerate(plan):
         desk.store.record(r, start + timedelta(days=n), status, NOW)
     text = say(desk, "/history", now=datetime(2026, 3, 27, 22, 0, tzinfo=UTC))
-    lines = text.splitlines()
-    assert len(lines) == 1 + 14 + 1
-    assert lines[1] == "Fri 27 Mar: sent, not marked yet"
-    assert lines[2] == "Thu 26 Mar: taken"
-    assert lines[4] == "Tue 24 Mar: missed"
-    assert lines[7] == "Sat 21 Mar: skipped"
-    assert lines[9] == "Thu 19 Mar: -"
-    assert lines[-1].startswith("Current streak: 2 day")
+    assert text.splitlines() == [
+        "Your reminders since Fri 20 Mar, one row per week (Monday first):",
+        "16 Mar  · · · · ✅ ⏭ ✅",
+        "23 Mar  ✅ ❌ ✅ ✅ · · ·",  # Friday's reminder is still open
+        "✅ taken, ⏭ skipped, ❌ missed or not marked, · nothing due",
+        "",
+        "Streak: 2 days in a row marked as taken.",
+        "Taken 5 of 7 doses due (71%).",
+    ]
+    later = say(desk, "/history", now=datetime(2026, 3, 28, 9, 0, tzinfo=UTC))
+    assert "23 Mar  ✅ ❌ ✅ ✅ ❌ · ·" in later  # unmarked once the day is over
+    assert "Taken 5 of 8 doses due (63%)." in later
 
 
 def test_streak_counts_today_only_once_taken() -> None:

@@ -59,6 +59,7 @@ def test_times_typed_after_remind(
     """`/remind 9:30 pm` arrives as two words; the am/pm belongs to the time, not the note."""
     store = ReminderStore(open_database(tmp_path / "db.sqlite3"))
     conversation = ReminderConversation(content, store, ZoneInfo("UTC"))
+    store.set_zone(1, ZoneInfo("UTC"), utc(2026, 3, 27, 12))
     answer = conversation.command("remind", 1, typed, utc(2026, 3, 27, 12))
     (reminder,) = store.of_user(1)
     assert (reminder.at, reminder.note) == (expected, note)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 from hypothesis import given
@@ -23,11 +23,15 @@ from bot.telegram.callbacks import (
     Mark,
     MarkReminder,
     Payload,
+    PickZone,
     RemindersHelp,
     RemoveReminder,
     ShowAnswer,
     TopicsPage,
+    TypeCity,
+    UndoMark,
     encode,
+    is_reminder_action,
     parse,
 )
 from bot.telegram.keyboards import reply_keyboard, start_keyboard, topics_page
@@ -40,6 +44,8 @@ LONGEST_ID = "-".join(["abcdefgh"] * 5) + "-abc"
 assert len(LONGEST_ID) == MAX_ID_LENGTH
 longest_id = st.just(LONGEST_ID)
 reminder_ids = st.integers(min_value=0, max_value=10**18 - 1)
+ZONES = sorted(z for z in available_timezones() if "/" in z or z == "UTC")
+zone_names = st.sampled_from(ZONES)
 payloads: st.SearchStrategy[Payload] = st.one_of(
     st.builds(ShowAnswer, entry_ids | longest_id),
     st.builds(Feedback, entry_ids | longest_id, st.booleans()),
@@ -48,6 +54,9 @@ payloads: st.SearchStrategy[Payload] = st.one_of(
     st.builds(MarkReminder, reminder_ids, st.dates(), st.sampled_from(Mark)),
     st.builds(RemoveReminder, st.none() | reminder_ids),
     st.builds(ConfirmForget, st.booleans()),
+    st.builds(PickZone, zone_names),
+    st.just(TypeCity()),
+    st.builds(UndoMark, reminder_ids, st.dates()),
 )
 
 
@@ -74,6 +83,12 @@ def test_every_payload_round_trips_within_64_ascii_bytes(payload: Payload) -> No
         (RemoveReminder(None), "u:all"),
         (ConfirmForget(yes=True), "x:y"),
         (ConfirmForget(yes=False), "x:n"),
+        (PickZone("Europe/Berlin"), "z:Europe/Berlin"),
+        (PickZone("America/Argentina/ComodRivadavia"), "z:America/Argentina/ComodRivadavia"),
+        (PickZone("Etc/GMT+5"), "z:Etc/GMT+5"),
+        (PickZone("UTC"), "z:UTC"),
+        (TypeCity(), "c"),
+        (UndoMark(12, date(2026, 3, 1)), "v:12:20260301"),
     ],
 )
 def test_wire_format(payload: Payload, data: str) -> None:
@@ -145,6 +160,24 @@ MALFORMED = [
     "x:",
     "x:yes",
     "x:Y",
+    "z:",
+    "z:Mars/Phobos",
+    "z:europe/berlin",  # zone names are exact
+    "z:Europe/Berlin:",
+    "z:Europe/Berlin ",
+    "z:Europe/../Berlin",
+    "z:EST5EDT:1",
+    "z:/etc/passwd",
+    "c:",
+    "c:1",
+    "C",
+    "v:",
+    "v:12",
+    "v:12:20260301:t",
+    "v:012:20260301",
+    "v:12:20260230",
+    "v:-1:20260301",
+    "v:1:２０２６0301",
     ":",
     "::::",
     "\ufeffa:dosage",
@@ -174,6 +207,9 @@ def test_data_over_64_bytes_is_none_even_if_well_formed() -> None:
         MarkReminder(-1, date(2026, 3, 1), Mark.TAKEN),
         MarkReminder(10**18, date(2026, 3, 1), Mark.TAKEN),
         RemoveReminder(2**63),
+        PickZone("Mars/Phobos"),
+        PickZone("Europe/Berlin:x"),
+        UndoMark(-1, date(2026, 3, 1)),
     ],
 )
 def test_encode_refuses_what_parse_would_not_read_back(payload: Payload) -> None:
@@ -188,7 +224,7 @@ def test_parse_never_raises_and_accepts_only_canonical_data(data: str) -> None:
         assert encode(payload) == data
 
 
-@given(st.from_regex(r"[afktrux]:[0-9a-z:\-٠-٩０-９]{0,40}", fullmatch=True))
+@given(st.from_regex(r"[afktruxzcv]:[0-9a-zA-Z:/_+\-٠-٩０-９]{0,40}", fullmatch=True))
 def test_near_miss_data_never_raises(data: str) -> None:
     payload = parse(data)
     if payload is not None:
@@ -197,7 +233,13 @@ def test_near_miss_data_never_raises(data: str) -> None:
 
 def _callback_data(markup: InlineKeyboardMarkup | None) -> list[str]:
     assert markup is not None
-    return [str(b.callback_data) for row in markup.inline_keyboard for b in row]
+    # Only buttons that come back as presses (not, say, a switch-inline "share" button).
+    return [
+        str(b.callback_data)
+        for row in markup.inline_keyboard
+        for b in row
+        if b.callback_data is not None
+    ]
 
 
 def test_every_button_the_bot_builds_parses_back(content: Content, tmp_path: Path) -> None:
@@ -211,12 +253,17 @@ def test_every_button_the_bot_builds_parses_back(content: Content, tmp_path: Pat
         content, ReminderStore(open_database(tmp_path / "db.sqlite3")), ZoneInfo("UTC")
     )
     now = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)
-    for at in ("8:00", "21:30 " + "n" * 100):
-        desk.command("remind", 1, at, now)
+    for language in (None, "de", "es", "en-au", "pt-br", "ru", "zh"):  # longest zone names
+        sent += _callback_data(keyboard(desk.command("remind", 1, "8:00", now, language)))
+    desk.press(1, PickZone("America/Argentina/Buenos_Aires"), now)
+    desk.command("remind", 1, "21:30 " + "n" * 100, now)
     sent += _callback_data(keyboard(desk.command("unremind", 1, "", now)))
     sent += _callback_data(keyboard(desk.command("forget", 1, "", now)))
-    (occ, *_) = desk.store.due(datetime(2026, 3, 28, 8, 0, tzinfo=UTC))
-    sent += _callback_data(keyboard(desk.message(occ, late=False)))
+    (occ, *_) = desk.store.due(datetime(2026, 3, 28, 12, 0, tzinfo=UTC))
+    reminder = desk.message(occ, late=False)
+    sent += _callback_data(keyboard(reminder))
+    (taken, *_) = [b.action for row in reminder.buttons for b in row]
+    sent += _callback_data(keyboard(desk.press(1, taken, now)))
     kinds = set()
     for data in sent:
         assert len(data.encode()) <= MAX_CALLBACK_BYTES, data
@@ -231,4 +278,16 @@ def test_every_button_the_bot_builds_parses_back(content: Content, tmp_path: Pat
         MarkReminder,
         RemoveReminder,
         ConfirmForget,
+        PickZone,
+        TypeCity,
+        UndoMark,
     }
+    reminder_kinds = {MarkReminder, RemoveReminder, ConfirmForget, PickZone, TypeCity, UndoMark}
+    for data in sent:
+        assert is_reminder_action(data) is (type(parse(data)) in reminder_kinds), data
+
+
+def test_the_longest_zone_button_fits() -> None:
+    longest = max(ZONES, key=len)
+    assert len(encode(PickZone(longest)).encode()) <= MAX_CALLBACK_BYTES
+    assert not is_reminder_action(None) and not is_reminder_action("a:dosage")

@@ -91,7 +91,8 @@ def ask_rate_and_fail(ann: User) -> None:
     assert "kidney problems" in text(answer)
     shown = labels(answer)
     assert shown[:3] == [START_SLOWLY, WITH_FOOD, SEE_A_DOCTOR]  # related questions
-    assert len(shown) == 5 and "Helpful" in shown[3] and "Not helpful" in shown[4]
+    assert len(shown) == 6 and "Share" in shown[3]
+    assert "Helpful" in shown[4] and "Not helpful" in shown[5]
     assert all(len(data.encode()) <= 64 for _, data in buttons(answer))
 
     ann.answer_to(ann.press(WITH_FOOD, on=answer))

@@ -54,8 +54,9 @@ async def test_a_question_gets_the_answer_with_the_caveat(bot: OfflineBot) -> No
     assert "kidney problems" in answer.text and "medications" in answer.text
     assert answer.html is not None  # sent as HTML, and Telegram could parse it
     assert answer.labels[:3] == [START_SLOWLY, WITH_FOOD, SEE_A_DOCTOR]
-    assert len(answer.labels) == 5
-    assert "Helpful" in answer.labels[3] and "Not helpful" in answer.labels[4]
+    assert len(answer.labels) == 6
+    assert "Share" in answer.labels[3]
+    assert "Helpful" in answer.labels[4] and "Not helpful" in answer.labels[5]
     assert all(len(data.encode()) <= 64 for _, data in answer.buttons)
     assert ann.nothing_more()
 
@@ -74,7 +75,9 @@ async def test_feedback_counts_once_and_its_buttons_go(bot: OfflineBot) -> None:
     ann = bot.person()
     answer = await ann.ask("how much should i take")
     assert await ann.press("Helpful", on=answer) == "Thanks for your feedback!"
-    assert bot.shown(answer).labels == [START_SLOWLY, WITH_FOOD, SEE_A_DOCTOR]
+    after_vote = bot.shown(answer).labels
+    assert after_vote[:3] == [START_SLOWLY, WITH_FOOD, SEE_A_DOCTOR] and len(after_vote) == 4
+    assert "Share" in after_vote[3]  # the vote row went, sharing stays
     # A second tap on the keyboard as it was (a slow client): thanked, not counted.
     again = await ann.press_data(find_button(answer.markup, "Not helpful"), on=answer)
     assert "already" in again

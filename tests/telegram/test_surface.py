@@ -330,10 +330,12 @@ async def test_a_non_admin_reload_is_refused(own_bot: OfflineBot, faq_file: Path
 
 
 async def test_reload_swaps_the_reminder_texts_too(own_bot: OfflineBot, faq_file: Path) -> None:
-    edit(faq_file, "Daily reminder set for {time}", "Reminder fixed for {time}")
+    before = own_bot.services.engine.content.reminders.list_empty
+    edit(faq_file, before, "REVISED: no reminders yet.")
     ann = own_bot.person()
+    assert (await ann.ask("/reminders")).text == before
     await own_bot.person(ADMIN).ask("/reload")
-    assert (await ann.ask("/remind 21:30")).text.startswith("Reminder fixed for 21:30")
+    assert (await ann.ask("/reminders")).text == "REVISED: no reminders yet."
 
 
 def _buttons(sent: Sent) -> list[dict[str, Any]]:
