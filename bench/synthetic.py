@@ -21,6 +21,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 DATA = ROOT / "tests" / "data"
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 TEMPLATES = (
     "what is {a}",
@@ -96,10 +98,11 @@ def synthetic_entries(n: int, base: list[dict[str, Any]], seed: int = 1) -> list
             phrasings.setdefault(text.lower(), text)
         model = base[i % len(base)]
         ident = f"{topic[0]}-{i}"
+        # Any field the real entries have comes along (section, ...), but not their safety terms.
         out.append(
-            {
+            {k: v for k, v in model.items() if k != "safety_terms"}
+            | {
                 "id": ident,
-                "section": model["section"],
                 "question": f"What is {topic[0]} {topic[1]}?",
                 "answer": f"{topic[0].capitalize()} is {' '.join(rng.sample(real, 12))}.",
                 "keywords": list(dict.fromkeys([*topic, *rng.sample(real, 3)])),
@@ -115,14 +118,12 @@ def synthetic_entries(n: int, base: list[dict[str, Any]], seed: int = 1) -> list
 def write_synthetic_faq(folder: Path, entries: int, seed: int = 1) -> Path:
     """content/faq.yaml grown to `entries` entries, with the files it references beside it."""
     source = CONTENT / "faq.yaml"
-    data = yaml.load(source.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    data = yaml.load(source.read_text(encoding="utf-8"), Loader=LOADER)
     real = data["entries"]
     data["entries"] = [*real, *synthetic_entries(max(0, entries - len(real)), real, seed)]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "faq.yaml"
-    path.write_text(
-        yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, width=100), encoding="utf-8"
-    )
+    path.write_text(yaml.dump(data, Dumper=DUMPER, sort_keys=False, width=100), encoding="utf-8")
     for name in _referenced(data):
         shutil.copy(CONTENT / name, folder / name)
     return path
@@ -139,7 +140,7 @@ def _referenced(data: dict[str, Any]) -> list[str]:
                 names.append(value)
                 if value.endswith((".yaml", ".yml")):
                     text = (CONTENT / value).read_text(encoding="utf-8")
-                    todo.append(yaml.load(text, Loader=yaml.CSafeLoader))
+                    todo.append(yaml.load(text, Loader=LOADER))
     return names
 
 
@@ -160,7 +161,7 @@ def labelled_questions() -> list[str]:
     """Every question of tests/data/questions.yaml and holdout.yaml, in- and out-of-scope."""
     out: list[str] = []
     for name in ("questions.yaml", "holdout.yaml"):
-        data = yaml.load((DATA / name).read_text("utf-8"), Loader=yaml.CSafeLoader)
+        data = yaml.load((DATA / name).read_text("utf-8"), Loader=LOADER)
         for qs in (data.get("in_scope") or {}).values():
             out += [str(q) for q in qs]
         out += [str(q) for q in data.get("out_of_scope") or []]

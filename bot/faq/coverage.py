@@ -21,7 +21,7 @@ _UNITS = r"mg|g|mcg|%|kg|lbs?|ft|foot|feet|cm|stone|st|days?|weeks?|months?|hour
 _AGE = re.compile(
     r"\b(\d{1,3})\s*-?\s*(?:(?:years?|yrs?)\s*-?\s*old|yo|y/o)\b"
     r"|\b(?:i'?m|i am|he'?s|she'?s|he is|she is|they'?re|is|aged?)\s+(\d{1,3})\b"
-    rf"(?!\s*(?:{_UNITS})\b)",
+    rf"(?![.,]\d)(?!\s*(?:{_UNITS})\b)",
     re.IGNORECASE,
 )
 

@@ -50,6 +50,9 @@ COMMANDS = (
 )
 MAX_PLACE_CHARS = 60
 MAX_PLACE_WORDS = 5
+# After "type a city", short texts are read as places for this long; later ones
+# are questions again (someone who never typed a city is not stuck).
+TYPING_WINDOW = timedelta(minutes=15)
 _COUNT = re.compile(r"[0-9]{1,4}")  # ASCII only: no full-width or Arabic-Indic digits
 
 
@@ -93,7 +96,7 @@ class PickZone:
 
 @dataclass(frozen=True)
 class TypeCity:
-    """ "Type a city" under the zone question: the next short text is a place."""
+    """The "type a city" button under the zone question: the next short text is a place."""
 
 
 @dataclass(frozen=True)
@@ -222,7 +225,7 @@ class ReminderConversation:
             lines.append(self.t.set_note.format(note=note))
         return "\n".join(lines)
 
-    def _zone_question(self, at: time, now: datetime, language: str | None) -> Answer:
+    def _zone_question(self, at: time | None, now: datetime, language: str | None) -> Answer:
         """Likely zones for their language as buttons (with the time there now), or a city."""
         picks = [
             Button(
@@ -235,7 +238,8 @@ class ReminderConversation:
         ]
         rows = [tuple(picks[i : i + 2]) for i in range(0, len(picks), 2)]
         rows.append((Button(self.t.zone_type_button, TypeCity()),))
-        return Answer(self.t.zone_ask.format(time=_hhmm(at)), tuple(rows))
+        question = self.t.zone_ask.format(time=_hhmm(at)) if at is not None else ""
+        return Answer(question, tuple(rows))
 
     def choose_zone(self, user_id: int, zone: ZoneInfo, now: datetime) -> Answer:
         """Store the zone, move any reminders, and set the reminder that was waiting for it."""
@@ -260,19 +264,21 @@ class ReminderConversation:
             return Answer(str(exc))
         return self.choose_zone(user_id, zone, now)
 
-    def awaiting_place(self, user_id: int) -> bool:
-        """Whether they pressed "type a city" and have not chosen a zone since (cheap: one row)."""
+    def awaiting_place(self, user_id: int, now: datetime) -> bool:
+        """Whether they pressed "type a city" lately and chose no zone since (one row read)."""
         waiting = self.people.pending(user_id)
-        return waiting is not None and waiting.typing
+        return waiting is not None and waiting.typing and now - waiting.since <= TYPING_WINDOW
 
-    def typed_place(self, user_id: int, text: str, now: datetime) -> Answer | None:
+    def typed_place(
+        self, user_id: int, text: str, now: datetime, language: str | None = None
+    ) -> Answer | None:
         """A text after "type a city": the zone, or why not; None when it is no place name.
 
         Only short texts without a question are read as places, so a question
         typed instead still reaches the FAQ (the adapter also lets any
         message that triage flags go there first).
         """
-        if not self.awaiting_place(user_id):
+        if not self.awaiting_place(user_id, now):
             return None
         place = " ".join(text.split())
         if not place or len(place) > MAX_PLACE_CHARS or len(place.split()) > MAX_PLACE_WORDS:
@@ -282,7 +288,11 @@ class ReminderConversation:
         try:
             zone = find_zone(place)
         except ScheduleError:
-            return Answer(self.t.zone_unknown.format(city=place[:40]))
+            self.people.await_typing(user_id, now)  # another try gets the full window
+            waiting = self.people.pending(user_id)
+            at = waiting.at if waiting is not None else None
+            again = self._zone_question(at, now, language).buttons
+            return Answer(self.t.zone_unknown.format(city=place[:40]), again)
         return self.choose_zone(user_id, zone, now)
 
     def located(self, user_id: int, zone_name: str | None, now: datetime) -> Answer:

@@ -30,6 +30,7 @@ class Pending:
     at: time | None
     note: str
     typing: bool  # they pressed "type a city": their next short text is a place
+    since: datetime  # when they last asked: the /remind, or pressing "type a city"
 
 
 @dataclass(frozen=True)
@@ -76,14 +77,14 @@ class PersonStore:
 
     def pending(self, user_id: int) -> Pending | None:
         row = self.conn.execute(
-            "SELECT at, note, typing FROM pending_reminders WHERE user_id = ?", (user_id,)
+            "SELECT at, note, typing, created FROM pending_reminders WHERE user_id = ?",
+            (user_id,),
         ).fetchone()
         if row is None:
             return None
-        at, note, typing = row
-        return Pending(
-            user_id, None if at is None else time.fromisoformat(str(at)), str(note), bool(typing)
-        )
+        at, note, typing, since = row
+        when = None if at is None else time.fromisoformat(str(at))
+        return Pending(user_id, when, str(note), bool(typing), _utc(since))
 
     def await_typing(self, user_id: int, now: datetime) -> None:
         """The person will type a city: keep any pending time, note that a place is coming."""
@@ -91,7 +92,8 @@ class PersonStore:
             if self.pending(user_id) is None:
                 self.hold(user_id, None, "", now)
             self.conn.execute(
-                "UPDATE pending_reminders SET typing = 1 WHERE user_id = ?", (user_id,)
+                "UPDATE pending_reminders SET typing = 1, created = ? WHERE user_id = ?",
+                (_ts(now), user_id),
             )
 
     def release(self, user_id: int) -> Pending | None:

@@ -89,9 +89,9 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 5: the reminder loop: a /remind kept while the zone is asked (at NULL: only a
-    # typed city awaited), one nudge per reminder and day (nudge_utc indexed for the
-    # dispatcher), per-person nudge and weekly-summary choices (weekly_utc: the next
-    # summary, NULL when off), doses left from /refill
+    # typed city awaited; created: when they last asked), one nudge per reminder and
+    # day (nudge_utc indexed for the dispatcher), per-person nudge and weekly-summary
+    # choices (weekly_utc: the next summary, NULL when off), doses left from /refill
     """
     CREATE TABLE pending_reminders (
         user_id INTEGER PRIMARY KEY,

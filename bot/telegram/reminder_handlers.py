@@ -98,12 +98,12 @@ def typed_place(fallback: Callback) -> Callback:
         if message is None or user is None or not message.text:
             return await fallback(update, context)
         desk = svc.reminders
-        if not desk.awaiting_place(user.id):
+        if not desk.awaiting_place(user.id, svc.clock()):
             return await fallback(update, context)
         verdict = await asyncio.to_thread(svc.engine.assess, message.text)
         if verdict.category is not None or verdict.unwell:
             return await fallback(update, context)
-        answer = desk.typed_place(user.id, message.text, svc.clock())
+        answer = desk.typed_place(user.id, message.text, svc.clock(), user.language_code)
         if answer is None:
             return await fallback(update, context)
         await send_answer(context.bot, message.chat.id, answer)
@@ -121,6 +121,14 @@ async def reminder_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await press_reminder_button(update, action, svc.reminders, svc.clock())
 
 
+class ReminderButtons(CallbackQueryHandler[Any, None]):
+    """Presses of reminder buttons only (a `pattern` would also take a press without data)."""
+
+    def check_update(self, update: object) -> bool:
+        query = update.callback_query if isinstance(update, Update) else None
+        return query is not None and is_reminder_action(query.data)
+
+
 def reminder_handlers(text_fallback: Callback) -> list[BaseHandler[Any, Any, Any]]:
     """What the composition root adds, in this order, before the FAQ's own handlers.
 
@@ -128,7 +136,7 @@ def reminder_handlers(text_fallback: Callback) -> list[BaseHandler[Any, Any, Any
     """
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     return [
-        CallbackQueryHandler(reminder_button, pattern=is_reminder_action),
+        ReminderButtons(reminder_button),
         MessageHandler(private & filters.LOCATION, location_shared),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, typed_place(text_fallback)),
     ]

@@ -14,6 +14,7 @@ import gc
 import math
 import random
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -326,9 +327,8 @@ def test_loading_keeps_no_yaml_node_alive() -> None:
     assert _live_nodes() <= before
 
 
-def _retained_by_reloads(load: object, times: int) -> int:
+def _retained_by_reloads(load: Callable[[], object], times: int) -> int:
     """Bytes still allocated after `times` loads whose results were dropped."""
-    assert callable(load)
     load()  # lazy imports and module-level caches fill once
     gc.collect()
     tracemalloc.start()
@@ -345,14 +345,10 @@ def _retained_by_reloads(load: object, times: int) -> int:
 
 
 def test_repeated_content_loads_do_not_grow_memory() -> None:
-    """Every load used to leave its whole YAML node tree behind (about 1 MB per 20 entries)."""
+    """Every load used to leave its whole YAML node tree behind: megabytes per reload."""
     assert _retained_by_reloads(lambda: load_content(FAQ), 5) < 50_000
 
 
 def test_repeated_engine_builds_do_not_grow_memory(tmp_path: Path) -> None:
     path = write_synthetic_faq(tmp_path, 100)
     assert _retained_by_reloads(lambda: Engine(load_content(path)), 3) < 50_000
-
-
-def _content(engine: Engine) -> Content:
-    return engine.content

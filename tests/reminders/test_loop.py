@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.config import SettingsError, load_settings
 from bot.faq.content import Content
 from bot.faq.yamlsource import ContentError
 from bot.reminders.conversation import (
@@ -24,7 +25,6 @@ from bot.reminders.conversation import (
     Mark,
     MarkReminder,
     PickZone,
-    ReminderAction,
     ReminderConversation,
     TypeCity,
     UndoMark,
@@ -159,13 +159,22 @@ def test_a_typed_city_sets_the_zone_and_the_waiting_reminder(desk: ReminderConve
     assert desk.typed_place(ANN, "how much should I take?", NOW) is None  # a question: the FAQ's
     bad = desk.typed_place(ANN, "Xyzzyville", NOW)
     assert bad is not None and "could not find a place called 'Xyzzyville'" in bad.text
+    assert labels(bad)[-1] == "✍️ Type a city"  # the zone buttons again
     assert desk.store.of_user(ANN) == []
     done = desk.typed_place(ANN, "new york", NOW)
     assert done is not None
     assert "Your time zone is now America/New_York (it is 08:00 there)." in done.text
     assert "set for 21:00 (America/New_York)" in done.text and "take with food" in done.text
     assert desk.typed_place(ANN, "berlin", NOW) is None  # no longer waiting for a place
-    assert not desk.awaiting_place(ANN)
+    assert not desk.awaiting_place(ANN, NOW)
+
+
+def test_typing_a_city_is_not_awaited_forever(desk: ReminderConversation) -> None:
+    say(desk, "/remind 21:30")
+    desk.press(ANN, TypeCity(), NOW)
+    later = NOW + timedelta(minutes=16)
+    assert desk.typed_place(ANN, "side effects", later) is None  # a question again, for the FAQ
+    assert "set for 21:30 (Europe/Paris)" in desk.press(ANN, PickZone("Europe/Paris"), later).text
 
 
 def test_timezone_command_or_location_also_completes_the_waiting_reminder(
@@ -182,10 +191,10 @@ def test_timezone_command_or_location_also_completes_the_waiting_reminder(
 
 def test_a_second_remind_while_waiting_replaces_the_first(desk: ReminderConversation) -> None:
     say(desk, "/remind 21:30")
-    ask = say(desk, "/remind 7:15 morning")
+    assert "your 07:15 reminder" in say(desk, "/remind 7:15 morning").text
     done = desk.press(ANN, PickZone("Europe/London"), NOW)
     assert "set for 07:15 (Europe/London)" in done.text and "21:30" not in done.text
-    assert "ask" not in labels(ask)
+    assert [r.note for r in desk.store.of_user(ANN)] == ["morning"]
 
 
 def test_stop_drops_a_reminder_waiting_for_its_zone(desk: ReminderConversation) -> None:
@@ -461,7 +470,7 @@ def test_refill_off_stops_counting(desk: ReminderConversation) -> None:
 async def test_forget_removes_the_new_data_too(desk: ReminderConversation) -> None:
     berlin(desk)
     say(desk, "/remind 8:00")  # one more
-    say(desk, "/nudge off")
+    say(desk, "/nudge on")
     say(desk, "/weekly on")
     say(desk, "/refill 60")
     say(desk, "/remind 9:00", user=2)  # someone else, waiting for a zone
@@ -469,13 +478,13 @@ async def test_forget_removes_the_new_data_too(desk: ReminderConversation) -> No
     phone, clock = Phone(desk), Clock(DUE)
     await deliver(desk, phone, clock)
     conn = desk.store.conn
-    actions: list[ReminderAction] = [ConfirmForget(yes=True)]
-    for action in actions:
-        assert "deleted everything" in desk.press(ANN, action, NOW).text
+    assert desk.store.due(DUE + timedelta(hours=2))  # Ann's nudge is on its way
+    assert "deleted everything" in desk.press(ANN, ConfirmForget(yes=True), NOW).text
+    assert desk.store.due(DUE + timedelta(hours=2)) == []  # and it went too
     for table in PERSONAL_TABLES:
         n = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (ANN,)).fetchone()[0]
         assert n == 0, table
-    assert desk.awaiting_place(2)  # someone else's waiting reminder stays
+    assert desk.awaiting_place(2, NOW)  # someone else's waiting reminder stays
     assert say(desk, "/refill").text.startswith("I am not counting")
     assert "Nudges are on" in say(desk, "/nudge").text
     assert "Weekly summary off" in say(desk, "/weekly").text
@@ -498,3 +507,14 @@ def test_reminder_store_defaults_have_no_nudges(tmp_path: Path) -> None:
     (occ,) = store.due(DUE)
     store.mark_sent(occ, DUE)
     assert store.due(DUE + timedelta(hours=5)) == []
+
+
+@pytest.mark.parametrize(("raw", "minutes"), [("", 60), ("0", 0), ("15", 15), ("720", 720)])
+def test_the_nudge_setting(raw: str, minutes: int) -> None:
+    assert load_settings({"REMINDER_NUDGE_MINUTES": raw}).reminder_nudge_minutes == minutes
+
+
+@pytest.mark.parametrize("raw", ["-5", "soon", "721"])
+def test_a_nudge_setting_the_bot_cannot_use_names_itself(raw: str) -> None:
+    with pytest.raises(SettingsError, match="REMINDER_NUDGE_MINUTES"):
+        load_settings({"REMINDER_NUDGE_MINUTES": raw})
