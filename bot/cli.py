@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|ask|chat|check|eval|unanswered`.
+"""Command line: `python -m bot run|ask|chat|check|eval|unanswered|backup`.
 
 A thin adapter over the engine: it parses arguments, turns content and
 settings errors into one clear line and a non-zero exit, and prints.
@@ -165,6 +165,19 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings, out: TextIO) ->
     return 0
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """A consistent copy of the live database (SQLite's online backup API), owner-only."""
+    from bot.storage.db import BackupError, backup_database
+
+    try:
+        size = backup_database(settings.database_path, args.path, force=args.force)
+    except BackupError as exc:
+        sys.stderr.write(f"error: backup: {exc}\n")
+        return 2
+    out.write(f"{args.path}: {size} bytes\n")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     engine = _engine(args, settings)  # bad content refuses to start, before anything else
     if not settings.token:
@@ -208,6 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     tt.add_argument("--data", default="tests/data/triage.yaml")
     un = sub.add_parser("unanswered", help="most frequent questions the bot could not answer")
     un.add_argument("--limit", type=int, default=20)
+    bk = sub.add_parser("backup", help="copy the live database to PATH (safe while the bot runs)")
+    bk.add_argument("path", help="the backup file to write (owner-only)")
+    bk.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     return parser
 
 
@@ -219,6 +235,7 @@ COMMANDS = {
     "eval": cmd_eval,
     "run": cmd_run,
     "unanswered": cmd_unanswered,
+    "backup": cmd_backup,
 }
 
 

@@ -45,6 +45,7 @@ class Settings:
     reminder_tick_seconds: float = 10.0
     clock_file: str | None = None
     rate_limit_per_minute: int = 20
+    unanswered_retention_days: int = 90  # unanswered/unsure questions are deleted after this
     send_rate_limit: bool = True
     semantic: bool = True
     vectors_path: str | None = "data/faq-vectors.npz"
@@ -138,6 +139,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         reminder_tick_seconds=_float(env, "REMINDER_TICK_SECONDS", 10.0, 0.05),
         clock_file=text("CLOCK_FILE"),
         rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 20, 1),
+        unanswered_retention_days=_int(env, "UNANSWERED_RETENTION_DAYS", 90, 1),
         send_rate_limit=_flag(env, "SEND_RATE_LIMIT", True),
         semantic=_flag(env, "SEMANTIC", True),
         vectors_path=(

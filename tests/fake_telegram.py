@@ -62,6 +62,7 @@ class FakeTelegram:
     documents: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file_id -> file
     _next_update: int = 1
     _next_message: int = 1000
+    _poll_generation: int = 0  # release_polls() ends the long polls of older generations
     _cond: threading.Condition = field(default_factory=threading.Condition)
 
     # -- lifecycle (test thread) ------------------------------------------
@@ -118,6 +119,22 @@ class FakeTelegram:
             self.updates.append({"update_id": update_id, kind: payload})
         self._loop.call_soon_threadsafe(self._new_update.set)
         return update_id
+
+    def push_raw(self, update: dict[str, Any]) -> int:
+        """Queue an update exactly as given (malformed ones too); returns its update_id."""
+        with self._cond:
+            update_id = self._next_update
+            self._next_update += 1
+            self.updates.append({"update_id": update_id, **update})
+        self._loop.call_soon_threadsafe(self._new_update.set)
+        return update_id
+
+    def release_polls(self) -> None:
+        """Answer every pending long poll now (with no updates), so a fault set for
+        getUpdates reaches the bot at once rather than after the poll's timeout."""
+        with self._cond:
+            self._poll_generation += 1
+        self._loop.call_soon_threadsafe(self._new_update.set)
 
     def fail(self, method: str, status: int, description: str, **kw: Any) -> None:
         """Make the next call(s) of `method` fail like Telegram would."""
@@ -225,8 +242,11 @@ class FakeTelegram:
         timeout = float(params.get("timeout") or 0)
         limit = int(params.get("limit") or 100)
         deadline = time.monotonic() + timeout
+        generation = self._poll_generation
         while True:
             with self._cond:
+                if generation != self._poll_generation:
+                    return []
                 if offset:
                     self.updates = [u for u in self.updates if u["update_id"] >= offset]
                 pending = self.updates[:limit]

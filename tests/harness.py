@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -30,6 +31,9 @@ BOT_SETTINGS = (
     "ADMIN_CHAT_IDS",
     "DEFAULT_TIMEZONE",
     "REMINDER_",
+    "UNANSWERED_",
+    "VECTORS_CACHE",
+    "SEMANTIC",
     "CLOCK_FILE",
     "RATE_LIMIT_PER_MINUTE",
     "SEND_RATE_LIMIT",
@@ -95,6 +99,16 @@ class BotProcess:
 
     def log(self) -> str:
         return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        """Rows from the bot's database, read as any tool would (invalid UTF-8 raises)."""
+        conn = sqlite3.connect(
+            self.env.get("DATABASE_PATH", self.workdir / "bot.sqlite3"), timeout=5
+        )
+        try:
+            return conn.execute(sql, args).fetchall()
+        finally:
+            conn.close()
 
     def wait_for_log(self, fragment: str, count: int = 1, timeout: float = 10) -> None:
         """Block until `fragment` has appeared `count` times in the bot's log."""

@@ -156,8 +156,10 @@ class Dispatcher:
         late = action is Action.SEND_LATE
         result = await self.send(occ, late)
         if result is SendResult.SENT:
-            self.store.mark_sent(occ, self.clock())
-            log.debug("Reminder %d for %s recorded as sent", occ.reminder.id, occ.day)
+            # Recorded only if the reminder still exists: a /forget during the
+            # send must leave no history row, day advance or refill mark behind.
+            if self.store.mark_sent(occ, self.clock()):
+                log.debug("Reminder %d for %s recorded as sent", occ.reminder.id, occ.day)
             report.sent += 1
             report.late += int(late)
         elif result is SendResult.BLOCKED:

@@ -168,21 +168,25 @@ class ReminderStore:
         merged = heapq.merge(daily, snoozes, nudges, key=lambda o: (o.due_at, o.reminder.id))
         return list(merged)[:limit]
 
-    def mark_sent(self, occ: Occurrence, now: datetime) -> None:
+    def mark_sent(self, occ: Occurrence, now: datetime) -> bool:
         """After a delivery: move on (only if nobody already did) and note the day as sent.
 
         A reminder arms the day's nudge (unless it already had one); a nudge
         is noted as given; a low-supply warning in the message is noted shown.
+        False, writing nothing, when the reminder is gone meanwhile (/forget or
+        /unremind during the send): a history row then would outlive /forget.
         """
         r = occ.reminder
         with transaction(self.conn):
+            if not self._exists(r):
+                return False
             if occ.nudge:
                 self.conn.execute(
                     "UPDATE history SET nudge_utc = NULL, nudged = 1 "
                     "WHERE reminder_id = ? AND day = ? AND nudge_utc = ?",
                     (r.id, occ.day.isoformat(), _ts(occ.due_at)),
                 )
-                return
+                return True
             if is_low(self.people.refill(r.user_id), self.per_day(r.user_id)):
                 note_warned(self.conn, r.user_id)
             if occ.snoozed:
@@ -204,11 +208,21 @@ class ReminderStore:
                     "AND status = ? AND nudged = 0",
                     (_ts(now + self.nudge_after), r.id, occ.day.isoformat(), Status.SENT),
                 )
+        return True
+
+    def _exists(self, r: Reminder) -> bool:
+        """Whether the reminder row is still there (in the caller's transaction)."""
+        row = self.conn.execute(
+            "SELECT 1 FROM reminders WHERE id = ? AND user_id = ?", (r.id, r.user_id)
+        ).fetchone()
+        return row is not None
 
     def mark_missed(self, occ: Occurrence, now: datetime) -> None:
         """Too late to send: skip to the next occurrence after `now`; the day counts as missed."""
         r = occ.reminder
         with transaction(self.conn):
+            if not self._exists(r):
+                return  # forgotten or removed meanwhile: nothing to record
             if occ.nudge:  # too late to ask again: the day stays as it is
                 self.conn.execute(
                     "UPDATE history SET nudge_utc = NULL, nudged = 1 "

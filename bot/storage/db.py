@@ -13,6 +13,7 @@ opened, so the command line can print it and stop before anything else.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -118,6 +119,15 @@ MIGRATIONS: list[str] = [
         updated TEXT NOT NULL
     );
     """,
+    # 6: updates PTB cannot parse, set aside (bot.telegram.poison); raw is the JSON as received
+    """
+    CREATE TABLE dead_letters (
+        update_id INTEGER UNIQUE,
+        at TEXT NOT NULL,
+        error TEXT NOT NULL,
+        raw TEXT NOT NULL
+    );
+    """,
 ]
 # Every table that holds something about one person, for /forget.
 PERSONAL_TABLES = (
@@ -167,6 +177,7 @@ def open_database(
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute("PRAGMA secure_delete=ON")  # deleted rows are zeroed, not left behind
             migrate(conn)
             conn.execute("BEGIN IMMEDIATE")  # proves it can be written, before it is needed
             conn.execute("ROLLBACK")
@@ -243,10 +254,125 @@ def migrate(conn: sqlite3.Connection, migrations: list[str] | None = None) -> in
 
 
 def forget_person(conn: sqlite3.Connection, user_id: int) -> None:
-    """Delete everything linked to this person, in one transaction."""
+    """Delete everything linked to this person, in one transaction, leaving no copy.
+
+    secure_delete zeroes the freed bytes; the checkpoint then writes the
+    pages back and truncates the write-ahead log, which still held the old
+    pages with the person's rows.
+    """
+    conn.execute("PRAGMA secure_delete=ON")
     with transaction(conn):
         for table in PERSONAL_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+        _forget_dead_letters(conn, user_id)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _forget_dead_letters(conn: sqlite3.Connection, user_id: int) -> None:
+    """Unreadable updates kept as raw JSON carry the person's id in no column of its own."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dead_letters'"
+    ).fetchone()
+    if exists is None:
+        return
+    candidates = conn.execute(
+        "SELECT rowid, raw FROM dead_letters WHERE raw LIKE ?", (f"%{user_id}%",)
+    ).fetchall()
+    for rowid, raw in candidates:
+        if _mentions(str(raw), user_id):
+            conn.execute("DELETE FROM dead_letters WHERE rowid = ?", (rowid,))
+
+
+def _mentions(raw: str, user_id: int) -> bool:
+    """Whether any number in the JSON is the id (unparsable text: assume it is)."""
+    try:
+        stack: list[object] = [json.loads(raw)]
+    except ValueError:
+        return True
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int) and not isinstance(item, bool) and item == user_id:
+            return True
+    return False
+
+
+class BackupError(Exception):
+    """A backup cannot be made; the message is one line that names the file."""
+
+
+def backup_database(
+    source: str | os.PathLike[str], target: str | os.PathLike[str], *, force: bool = False
+) -> int:
+    """Copy the live database to `target` (owner-only) with SQLite's online backup API.
+
+    The backup API reads one consistent snapshot even while the bot writes,
+    which copying the file (and its -wal) would not. The copy is made under
+    a temporary name and renamed, so a failure never leaves half a file at
+    `target`. Returns the copy's size in bytes; raises BackupError.
+    """
+    src_path, dst_path = Path(source), Path(target)
+    try:
+        _check_target(dst_path, force)
+    except OSError as exc:  # a name too long, a folder we may not look into
+        raise BackupError(f"{dst_path}: cannot write the backup ({_reason(exc)})") from None
+    src = _open_source(src_path)
+    temp = dst_path.with_name(f".{dst_path.name}.{os.getpid()}.tmp")
+    try:
+        _copy(src, temp)
+        os.replace(temp, dst_path)
+    except (OSError, sqlite3.Error) as exc:
+        temp.unlink(missing_ok=True)
+        raise BackupError(f"{dst_path}: cannot write the backup ({_reason(exc)})") from None
+    finally:
+        src.close()
+    return dst_path.stat().st_size
+
+
+def _check_target(target: Path, force: bool) -> None:
+    if target.is_dir():
+        raise BackupError(f"{target} is a folder; give a file name for the backup")
+    if target.exists() and not force:
+        raise BackupError(f"{target} already exists; add --force to overwrite it")
+    if not target.parent.is_dir():
+        raise BackupError(f"{target}: {target.parent} is not an existing folder")
+
+
+def _open_source(source: Path) -> sqlite3.Connection:
+    """The live database, read-only; never creates it when it is missing."""
+    if not source.is_file():
+        raise BackupError(f"{source}: no database file there (check DATABASE_PATH)")
+    try:
+        uri = source.resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except (OSError, sqlite3.Error) as exc:
+        raise BackupError(f"{source}: cannot read the database ({_reason(exc)})") from None
+    return conn
+
+
+def _copy(src: sqlite3.Connection, temp: Path) -> None:
+    """Back up into a new owner-only file, as one self-contained file (no -wal)."""
+    fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    dst = sqlite3.connect(str(temp), isolation_level=None)
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")
+        if dst.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise sqlite3.DatabaseError("the copy failed its integrity check")
+    finally:
+        dst.close()
+
+
+def _reason(exc: OSError | sqlite3.Error) -> str:
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc)
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """FAQ statistics: people seen, reply counters, feedback votes, unanswered questions.
 
 Nothing here stores what someone asked together with who asked it: the
-unanswered table keeps question text only, for content authors.
+unanswered and unsure tables keep scrubbed question text only, for content
+authors, and only for `retention_days` after it was last asked.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 MAX_UNANSWERED_CHARS = 200
+UNANSWERED_RETENTION_DAYS = 90  # the default of the setting of the same name
 
 
 @dataclass(frozen=True)
@@ -31,14 +33,49 @@ class Stats:
 
 
 class StatsStore:
-    """Feedback and statistics; every write is committed before it returns."""
+    """Feedback and statistics; every write is committed before it returns.
 
-    def __init__(self, conn: sqlite3.Connection, clock: Callable[[], datetime]) -> None:
+    `retention_days`: questions not asked again for this long are deleted
+    (UNANSWERED_RETENTION_DAYS), when recording and when reporting.
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        clock: Callable[[], datetime],
+        retention_days: int = UNANSWERED_RETENTION_DAYS,
+    ) -> None:
         self.conn = conn
         self.clock = clock
+        self.retention = timedelta(days=retention_days)
 
     def _now(self) -> str:
-        return self.clock().isoformat()
+        return self.clock().astimezone(UTC).isoformat()  # UTC text compares in time order
+
+    def _cutoff(self) -> str:
+        return (self.clock() - self.retention).astimezone(UTC).isoformat()
+
+    def expire(self) -> int:
+        """Delete questions older than the retention window; returns how many went.
+
+        A read-only connection (the `unanswered` report, which never writes)
+        deletes nothing and shows what is stored: the bot expires old rows at
+        its next record or /stats.
+        """
+        gone = 0
+        for table in _QUESTION_TABLES:
+            if not _has_table(self.conn, table):
+                continue  # a report on a file from before the table existed
+            try:
+                cur = self.conn.execute(
+                    f"DELETE FROM {table} WHERE last_seen < ?", (self._cutoff(),)
+                )
+            except sqlite3.OperationalError as exc:
+                if "readonly" not in str(exc):
+                    raise
+                return gone
+            gone += cur.rowcount
+        return gone
 
     def seen_user(self, user_id: int) -> None:
         self.conn.execute(
@@ -61,6 +98,7 @@ class StatsStore:
 
     def record_unanswered(self, question: str) -> None:
         """Keep the question text only (never who asked) for content authors."""
+        self.expire()
         text = scrub(question)
         if not text:
             return
@@ -72,6 +110,7 @@ class StatsStore:
 
     def record_unsure(self, question: str, outcome: str) -> None:
         """A question answered with low confidence or a "did you mean" (text only, no id)."""
+        self.expire()
         text = scrub(question)
         if not text:
             return
@@ -83,6 +122,7 @@ class StatsStore:
         )
 
     def top_unsure(self, limit: int = 10) -> list[tuple[str, str, int]]:
+        self.expire()
         rows = self.conn.execute(
             "SELECT question, outcome, n FROM unsure ORDER BY n DESC, last_seen DESC LIMIT ?",
             (limit,),
@@ -90,8 +130,10 @@ class StatsStore:
         return [(str(q), str(o), int(n)) for q, o, n in rows]
 
     def top_unanswered(self, limit: int = 10) -> list[tuple[str, int]]:
+        self.expire()
         rows = self.conn.execute(
-            "SELECT question, n FROM unanswered ORDER BY n DESC, last_seen DESC LIMIT ?", (limit,)
+            "SELECT question, n FROM unanswered ORDER BY n DESC, last_seen DESC LIMIT ?",
+            (limit,),
         ).fetchall()
         return [(str(q), int(n)) for q, n in rows]
 
@@ -108,26 +150,58 @@ class StatsStore:
         return Stats(users, counters, feedback, self.top_unanswered(limit))
 
 
+_QUESTION_TABLES = ("unanswered", "unsure")
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return row is not None
+
+
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
-_LINK = re.compile(r"(?:https?://|www\.)\S+|\b\S+\.(?:com|org|net|co|uk|de|io|me)\b\S*")
-_LONG_NUMBER = re.compile(r"\+?\d[\d\s().-]{4,}\d")
-_NAME = re.compile(r"\b(my name is|i am called|i'm called|call me|this is)\s+\w+", re.IGNORECASE)
+_LINK = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)+/\S*"
+    r"|\b\S+\.(?:com|org|net|co|uk|de|io|me|ru|fr|nl|info|ly|be|app)\b\S*",
+    re.IGNORECASE,
+)
+# Phone numbers, ids, birth dates: digits with separators, at least 7 digits
+# (ranges such as "200-400 mg" keep their amounts).
+_NUMBER = re.compile(r"\+?\(?\d[\d\s().\-/]{4,}\d")
+MIN_NUMBER_DIGITS = 7
+# A name after an introduction: every Capitalised word that follows; after an
+# unmistakable one ("my name is", "I'm called") also a lower-case word.
+_CAPITALISED = r"[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*"
+_NAME = re.compile(
+    r"\b((?i:my\s+name\s+is|my\s+name's|name's|my\s+name\s*:|i\s+am\s+called"
+    r"|i'm\s+called|im\s+called|they\s+call\s+me))\s+(?:" + _CAPITALISED + r"|\w+)"
+    r"|\b((?i:call\s+me|this\s+is|signed|regards,?|cheers,?|thanks,?))\s+" + _CAPITALISED
+)
 
 
 def scrub(question: str) -> str:
     """The question as content authors may keep it: no e-mail, handle, link, phone or name.
 
-    Amounts ("400 mg") stay: they are what authors need to see. Lower-cased,
-    one line, cut to MAX_UNANSWERED_CHARS.
+    Amounts ("400 mg", "200-400 mg") stay: they are what authors need to see.
+    Lower-cased, one line, cut to MAX_UNANSWERED_CHARS.
     """
-    text = " ".join(question.split())
+    # No lone surrogates (SQLite cannot store them) nor control characters.
+    readable = "".join(c for c in question if c.isprintable() or c.isspace())
+    text = " ".join(readable.split())
     text = _EMAIL.sub("<email>", text)
     text = _LINK.sub("<link>", text)
     text = _HANDLE.sub("<handle>", text)
-    text = _LONG_NUMBER.sub("<number>", text)
-    text = _NAME.sub(lambda m: m.group(1) + " <name>", text)
+    text = _NUMBER.sub(_number, text)
+    text = _NAME.sub(lambda m: (m.group(1) or m.group(2)) + " <name>", text)
     return text[:MAX_UNANSWERED_CHARS].lower()
+
+
+def _number(match: re.Match[str]) -> str:
+    """A long number is someone's (phone, id, date); a short one is an amount."""
+    found = match.group(0)
+    return "<number>" if sum(c.isdigit() for c in found) >= MIN_NUMBER_DIGITS else found
 
 
 def format_unsure(rows: list[tuple[str, str, int]]) -> list[str]:

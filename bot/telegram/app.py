@@ -49,6 +49,8 @@ from bot.telegram import surface
 from bot.telegram.errors import on_error
 from bot.telegram.flood import FloodGate
 from bot.telegram.inline import inline_query
+from bot.telegram.poison import DeadLetters
+from bot.telegram.polling import PollingRequest
 from bot.telegram.processor import PerChatProcessor
 from bot.telegram.reload import reload_on_signal
 from bot.telegram.reminder_handlers import (
@@ -139,12 +141,13 @@ def build_application(
     `request` replaces the HTTP backend (the in-process tests pass an offline one).
     """
     assert settings.token, "check_settings() first"
+    polling = PollingRequest(settings.http_timeout_seconds, DeadLetters(store.conn, clock))
     builder = (
         ApplicationBuilder()
         .token(settings.token)
         .concurrent_updates(PerChatProcessor(MAX_CONCURRENT_UPDATES))
         .request(request or AiohttpRequest(CONNECTION_POOL_SIZE, settings.http_timeout_seconds))
-        .get_updates_request(request or AiohttpRequest(1, settings.http_timeout_seconds))
+        .get_updates_request(request or polling)
         .post_init(post_init)
         .post_stop(post_stop)
     )
@@ -163,6 +166,8 @@ def build_application(
             )
         )
     app = builder.build()
+    polling.on_fatal = app.stop_running  # a revoked token: stop, run_bot exits non-zero
+    app.bot_data["polling"] = polling
     nudge_after = timedelta(minutes=settings.reminder_nudge_minutes)
     reminders = ReminderStore(store.conn, nudge_after=nudge_after)
     desk = ReminderConversation(engine.content, reminders, ZoneInfo(settings.default_timezone))
@@ -256,7 +261,7 @@ def run_bot(settings: Settings, engine: Engine) -> int:
     except DatabaseError as exc:
         sys.stderr.write(f"error: DATABASE_PATH: {exc}\n")
         return 2
-    store = StatsStore(conn, clock=clock)
+    store = StatsStore(conn, clock=clock, retention_days=settings.unanswered_retention_days)
     try:
         problem = asyncio.run(verify_token(settings))
         if problem:
@@ -274,6 +279,8 @@ def run_bot(settings: Settings, engine: Engine) -> int:
             )
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
+            if app.bot_data["polling"].fatal:
+                return 1  # already logged, one line
     except TelegramError as exc:
         sys.stderr.write(f"error: Telegram Bot API: {redact(str(exc), (settings.token or '',))}\n")
         return 1

@@ -96,6 +96,46 @@ def test_getupdates_errors_are_survived(tg: FakeTelegram, bot: BotProcess) -> No
     ann = new_user(tg)
     ann.send("hydration")
     assert "water" in text(ann.reply(timeout=20))
+    assert bot.log().count("getUpdates failed (NetworkError") == 1  # one line, no traceback
+    assert "Traceback" not in bot.log()
+
+
+def _problems(log: str) -> list[str]:
+    return [
+        line
+        for line in log.splitlines()
+        if " WARNING " in line or " ERROR " in line or " CRITICAL " in line or "Traceback" in line
+    ]
+
+
+@pytest.mark.parametrize("status", [401, 404])
+def test_token_revoked_mid_run_exits_non_zero(
+    tg: FakeTelegram, bot: BotProcess, status: int
+) -> None:
+    ann = new_user(tg)
+    ann.send("is it safe")
+    assert "safe" in text(ann.reply())
+    before = _problems(bot.log())
+    tg.fail("getUpdates", status, "Unauthorized" if status == 401 else "Not Found", times=1000)
+    tg.release_polls()
+    start = time.monotonic()
+    assert bot.proc is not None
+    assert bot.proc.wait(10) == 1
+    assert time.monotonic() - start < 5
+    new = _problems(bot.log())[len(before) :]
+    assert len(new) == 1 and f"Telegram answered {status}" in new[0], new
+    assert "revoked" in new[0] and TOKEN not in bot.log()
+
+
+def test_conflict_is_one_line_and_polling_goes_on(tg: FakeTelegram, bot: BotProcess) -> None:
+    tg.fail("getUpdates", 409, "Conflict: terminated by other getUpdates request", times=4)
+    tg.release_polls()
+    bot.wait_for_log("409 Conflict on getUpdates")
+    ann = new_user(tg)
+    ann.send("hydration")
+    assert "water" in text(ann.reply(timeout=30))  # after 1 + 1.5 + 2.25 + 3.4 s of backoff
+    log = bot.log()
+    assert log.count("409 Conflict on getUpdates") == 1 and "Traceback" not in log
 
 
 def test_sigterm_finishes_work_in_hand_and_loses_nothing(tg: FakeTelegram, bot: BotProcess) -> None:
