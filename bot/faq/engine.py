@@ -240,13 +240,7 @@ class Engine:
 
     def _lexical(self, whole: Analysis, question: Analysis) -> list[Scored]:
         """Each entry's better lexical score of the whole message and its question part."""
-        scored = self.matcher.score(whole)
-        if question is whole:
-            return scored
-        best = {s.entry_id: s.score for s in scored}
-        for s in self.matcher.score(question):
-            best[s.entry_id] = max(best[s.entry_id], s.score)
-        return sorted((Scored(i, v) for i, v in best.items()), key=lambda s: -s.score)
+        return self.matcher.score_best((whole,) if question is whole else (whole, question))
 
     def _from_decision(self, decision: Decision, dose: DoseMention | None) -> Reply:
         if decision.off_topic is not None and decision.off_topic != UNRELATED:

@@ -88,13 +88,31 @@ class Matcher:
 
     def score(self, analysis: Analysis) -> list[Scored]:
         """Every entry's score for this question, best first."""
-        content = tuple(dict.fromkeys(analysis.content))  # repeating a word adds nothing
-        if not content:
+        return self.score_best((analysis,))
+
+    def score_best(self, analyses: tuple[Analysis, ...]) -> list[Scored]:
+        """Each entry's best score over several views of one message, best first.
+
+        One fuzzy pass for all views and one ranking: the same result as the
+        per-entry maximum of `score` on each view, at about the cost of one.
+        """
+        contents = [tuple(dict.fromkeys(a.content)) for a in analyses]  # repeats add nothing
+        contents = [c for c in contents if c]
+        if not contents:
             return [Scored(i, 0.0) for i in self._ids]
-        query = " ".join(sorted(content))
+        queries = [" ".join(sorted(c)) for c in contents]
         per_choice = process.cdist(
-            [query], self._choices, scorer=fuzz.ratio, dtype=np.float64, workers=1
-        )[0]
+            queries, self._choices, scorer=fuzz.ratio, dtype=np.float64, workers=1
+        )
+        rounded = np.zeros(len(self._ids), dtype=np.float64)
+        for row, content in zip(per_choice, contents, strict=True):
+            rounded = np.maximum(rounded, self._combined(row, content))
+        order = np.argsort(-rounded, kind="stable")  # ties keep content order
+        pairs = zip(self._id_array[order].tolist(), rounded[order].tolist(), strict=True)
+        return list(map(_scored, pairs))
+
+    def _combined(self, per_choice: _Floats, content: tuple[str, ...]) -> _Floats:
+        """One view's rounded score per entry, from its fuzzy ratio to every phrasing."""
         fuzzy = np.maximum.reduceat(per_choice[self._slots], self._starts)
         weights = {t: self.idf(t) for t in set(content)}
         total = sum(weights.values())
@@ -104,10 +122,7 @@ class Matcher:
         # Not one of the question's words is known to this entry: a look-alike
         # spelling ("weather" ~ "water") is not enough to answer with it.
         combined = np.where(covered == 0.0, combined * NO_SHARED_WORD_FACTOR, combined)
-        rounded = _round1(combined)
-        order = np.argsort(-rounded, kind="stable")  # ties keep content order
-        pairs = zip(self._id_array[order].tolist(), rounded[order].tolist(), strict=True)
-        return list(map(_scored, pairs))
+        return _round1(combined)
 
     def _covered(self, weights: dict[str, float]) -> _Floats:
         """Per entry, the weight of the question's words it knows, summed as `sum` would.

@@ -79,6 +79,14 @@ class ReferenceMatcher:
     def idf(self, token: str) -> float:
         return self._idf.get(token, self._unknown_idf)
 
+    def score_best(self, analyses: tuple[Analysis, ...]) -> list[Scored]:
+        """The old engine's way: score each view, keep each entry's best, sort again."""
+        best: dict[str, float] = {}
+        for analysis in analyses:
+            for s in self.score(analysis):
+                best[s.entry_id] = max(best.get(s.entry_id, 0.0), s.score)
+        return sorted((Scored(i, v) for i, v in best.items()), key=lambda s: -s.score)
+
     def score(self, analysis: Analysis) -> list[Scored]:
         content = tuple(dict.fromkeys(analysis.content))
         if not content:
@@ -352,3 +360,21 @@ def test_repeated_content_loads_do_not_grow_memory() -> None:
 def test_repeated_engine_builds_do_not_grow_memory(tmp_path: Path) -> None:
     path = write_synthetic_faq(tmp_path, 100)
     assert _retained_by_reloads(lambda: Engine(load_content(path)), 3) < 50_000
+
+
+def test_scoring_two_views_at_once_is_the_best_of_each(engine: Engine) -> None:
+    """The engine scores a long message and its question part in one pass."""
+    norm, matcher = engine.normalizer, engine.matcher
+    for whole_text, question_text in [
+        ("I walk a lot and my calves cramp at night. How much should I take?", "How much?"),
+        ("hiya! quick one", "does it make you drowsy?"),
+        ("", "is it safe"),
+        ("zzz qqq", "xxyy"),
+    ]:
+        whole, question = norm.analyse(whole_text), norm.analyse(question_text)
+        best = {s.entry_id: s.score for s in matcher.score(whole)}
+        for s in matcher.score(question):
+            best[s.entry_id] = max(best[s.entry_id], s.score)
+        together = matcher.score_best((whole, question))
+        assert {s.entry_id: s.score for s in together} == best
+        assert [s.score for s in together] == sorted(best.values(), reverse=True)
