@@ -18,6 +18,10 @@ log = logging.getLogger(__name__)
 # A failing getUpdates is retried with backoff (1 s growing to 30 s) for as long
 # as it fails: one line per kind of error at most this often, never a traceback.
 POLLING_LOG_EVERY_SECONDS = 60.0
+# Admins hear about errors, but a burst must not flood them: at most this many
+# reports a minute; the rest are counted and the next report says how many.
+REPORTS_PER_MINUTE = 3
+MAX_DETAIL_CHARS = 500
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -41,13 +45,42 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = context.bot_data.get("services")
     if not isinstance(svc, Services) or not svc.settings.admin_chat_ids:
         return
-    detail = html.escape(redact(repr(error)))[:500]
-    report = f"<b>Bot error</b>{html.escape(where)}\n<code>{detail}</code>"
+    suppressed = _admit(context.bot_data, svc.monotonic())
+    if suppressed is None:
+        return
+    report = admin_report(redact(repr(error)), where, suppressed)
     for admin in svc.settings.admin_chat_ids:
         try:
             await context.bot.send_message(admin, report, parse_mode=ParseMode.HTML)
         except Exception:  # a report must never cause another report
             log.warning("Could not send the error report to admin %s", admin)
+
+
+def admin_report(detail: str, where: str, suppressed: int) -> str:
+    """The report's HTML: the detail cut as plain text, then escaped, so the cut never
+    falls inside an entity ("&am") and Telegram never refuses the report."""
+    if len(detail) > MAX_DETAIL_CHARS:
+        detail = detail[: MAX_DETAIL_CHARS - 1] + "…"
+    report = f"<b>Bot error</b>{html.escape(where)}\n<code>{html.escape(detail)}</code>"
+    if suppressed:
+        report += f"\n({suppressed} more since the last report, not sent to keep this quiet)"
+    return report
+
+
+def _admit(bot_data: dict[str, object], now: float) -> int | None:
+    """None when this minute's reports are used up (the error is counted); otherwise how
+    many were held back before this one."""
+    state = bot_data.setdefault("admin_reports", {"sent": [], "held": 0})
+    assert isinstance(state, dict)
+    sent = [t for t in state["sent"] if now - t < 60.0]
+    if len(sent) >= REPORTS_PER_MINUTE:
+        state["sent"] = sent
+        state["held"] += 1
+        return None
+    held = int(state["held"])
+    state["sent"] = [*sent, now]
+    state["held"] = 0
+    return held
 
 
 def polling_error(error: TelegramError, bot_data: dict[str, object]) -> None:

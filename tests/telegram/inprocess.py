@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -226,6 +227,8 @@ class OfflineRequest(BaseRequest):
         """Text and keyboard as the chat shows them (an edit without a keyboard removes it)."""
         raw = str(params.get("text", ""))
         html = params.get("parse_mode") == "HTML"
+        if html and _BAD_ENTITY.search(raw):
+            raise BadRequestError("can't parse entities: unsupported HTML entity")
         plain = _html_to_text(raw) if html else raw
         if not plain.strip():
             raise BadRequestError("message text is empty")
@@ -236,6 +239,11 @@ class OfflineRequest(BaseRequest):
         shown.pop("reply_markup", None)
         if params.get("reply_markup"):
             shown["reply_markup"] = params["reply_markup"]
+
+
+# Telegram's HTML knows &lt; &gt; &amp; &quot; and numeric entities; anything else
+# after "&" (a cut "&am", a bare "&") is refused.
+_BAD_ENTITY = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
 
 
 def _error(status: int, description: str) -> tuple[int, bytes]:

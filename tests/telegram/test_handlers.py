@@ -305,3 +305,23 @@ async def test_not_helpful_asks_what_was_missing_and_keeps_it_without_an_id(
     assert "user_id" not in columns
     await ann.ask("how much should i take")  # only the one message after the 👎 is kept
     assert len(bot.services.store.top_unsure()) == len(kept)
+
+
+async def test_a_burst_of_errors_sends_admins_a_few_reports_then_a_count(bot: OfflineBot) -> None:
+    ann = bot.person()
+    for _ in range(8):  # each answer refused; the reports themselves go through
+        bot.api.fail("sendMessage", 400, "Bad Request: " + "&" * 600)
+        await ann.say("is it safe")
+    bot.errors.clear()
+    admin = bot.person(ADMIN)
+    reports = admin.replies()
+    assert len(reports) == 3  # the rest of the minute's errors are counted, not sent
+    for report in reports:
+        assert report.html is not None and "&am<" not in report.html  # cut outside an entity
+        assert report.text.startswith("Bot error")
+    bot.clock.advance(timedelta(seconds=61))
+    bot.api.fail("sendMessage", 400, "Bad Request: can't parse entities")
+    await ann.say("is it safe")
+    bot.errors.clear()
+    (later,) = admin.replies()
+    assert "5 more since the last report" in later.text
