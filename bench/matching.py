@@ -31,7 +31,7 @@ from rapidfuzz import fuzz, process
 from bench.common import percentile, pin_one_core, table
 from bot.faq.content import Content, load_content
 from bot.faq.engine import Engine
-from bot.faq.evaluate import REJECTIONS, load_categorised
+from bot.faq.evaluate import EvalResult, load_categorised
 from bot.faq.reply import Kind
 from bot.faq.semantic import MiniLM
 
@@ -84,18 +84,10 @@ def questions(n: int, seed: int = 7) -> list[str]:
 
 
 def accuracy(fn: Callable[[str], Outcome], items: list[tuple[str, str | None]]) -> list[str]:
-    ins = correct = oos = rejected = wrong = 0
+    result = EvalResult()
     for question, expected in items:
-        kind, entry = fn(question)
-        if expected is None:
-            oos += 1
-            rejected += kind in REJECTIONS
-            wrong += kind is Kind.ANSWER
-        else:
-            ins += 1
-            correct += kind is Kind.ANSWER and entry == expected
-            wrong += kind is Kind.ANSWER and entry != expected
-    return [f"{correct / ins:.1%}", f"{rejected / oos:.1%}", f"{wrong / len(items):.1%}"]
+        result.tally(expected, *fn(question))
+    return [f"{result.accuracy:.1%}", f"{result.rejection:.1%}", f"{result.wrong_rate:.1%}"]
 
 
 def engine_fn(engine: Engine) -> Callable[[str], Outcome]:

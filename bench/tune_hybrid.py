@@ -20,7 +20,7 @@ from pathlib import Path
 from bench.common import table
 from bot.faq.content import load_content
 from bot.faq.engine import Engine
-from bot.faq.evaluate import REJECTIONS, load_categorised
+from bot.faq.evaluate import EvalResult, load_categorised
 from bot.faq.hybrid import DEFAULT_WEIGHTS, Decision, Semantic, Weights, decide
 from bot.faq.matcher import Scored
 from bot.faq.reply import Kind
@@ -91,18 +91,10 @@ def outcome(rec: Record, w: Weights, dose_entry: str) -> tuple[Kind, str | None]
 
 
 def score(records: list[Record], w: Weights, dose_entry: str) -> tuple[float, float, float]:
-    ins = correct = oos = rejected = wrong = 0
+    result = EvalResult()
     for rec in records:
-        kind, entry = outcome(rec, w, dose_entry)
-        if rec.expected is None:
-            oos += 1
-            rejected += kind in REJECTIONS
-            wrong += kind is Kind.ANSWER
-        else:
-            ins += 1
-            correct += kind is Kind.ANSWER and entry == rec.expected
-            wrong += kind is Kind.ANSWER and entry != rec.expected
-    return correct / ins, rejected / oos, wrong / len(records)
+        result.tally(rec.expected, *outcome(rec, w, dose_entry))
+    return result.accuracy, result.rejection, result.wrong_rate
 
 
 def main() -> None:
@@ -114,16 +106,12 @@ def main() -> None:
         (0.58, 0.62, 0.66),  # answer
         (0.02, 0.03, 0.05),  # margin
         (75.0, 1000.0),  # cascade
-        (0.42, 0.46, 0.5, 2.0),  # agree
-        (0.05, 0.1, 0.15),  # agree_margin
         (0.62, 0.66, 0.7, 2.0),  # meaning
         (0.03, 0.05, 0.08),  # meaning_margin
     )
     results = []
-    for lex, ans, margin, cascade, agree, agree_m, meaning, meaning_m in grid:
-        w = Weights(
-            lex, ans, margin, ans - 0.03, 0.0, 0.45, cascade, agree, agree_m, meaning, meaning_m
-        )
+    for lex, ans, margin, cascade, meaning, meaning_m in grid:
+        w = Weights(lex, ans, margin, ans - 0.03, 0.0, 0.45, cascade, meaning, meaning_m)
         acc, rej, wrong = score(records, w, content.dose_entry)
         results.append((acc, rej, wrong, w))
     ok = [r for r in results if r[1] >= MIN_REJECTION and r[2] <= MAX_WRONG]

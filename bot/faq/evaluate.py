@@ -38,6 +38,24 @@ class EvalResult:
     misses: list[Miss] = field(default_factory=list)
     by_category: dict[str, tuple[int, int]] = field(default_factory=dict)  # rejected, total
 
+    def tally(
+        self, expected: str | None, kind: Kind, entry_id: str | None, category: str = ""
+    ) -> bool:
+        """Count one reply to a question expecting `expected` (None: out of scope)."""
+        if expected is None:
+            self.out_of_scope += 1
+            ok = kind in REJECTIONS
+            self.rejected += ok
+            if category:
+                hits, total = self.by_category.get(category, (0, 0))
+                self.by_category[category] = (hits + ok, total + 1)
+        else:
+            self.in_scope += 1
+            ok = kind is Kind.ANSWER and entry_id == expected
+            self.correct += ok
+        self.wrong += kind is Kind.ANSWER and not ok
+        return ok
+
     @property
     def wrong_rate(self) -> float:
         total = self.in_scope + self.out_of_scope
@@ -127,23 +145,11 @@ def evaluate(engine: Engine, path: Path) -> EvalResult:
     for question, expected in pairs:
         if expected not in known:
             raise ContentError(str(path), 1, f"in_scope.{expected}", "unknown entry id")
-        result.in_scope += 1
         reply = engine.reply(question)
-        if reply.kind is Kind.ANSWER and reply.entry_id == expected:
-            result.correct += 1
-            continue
-        result.wrong += reply.kind is Kind.ANSWER
-        result.misses.append(Miss(question, expected, _describe(reply)))
+        if not result.tally(expected, reply.kind, reply.entry_id):
+            result.misses.append(Miss(question, expected, _describe(reply)))
     for question, category in oos:
-        result.out_of_scope += 1
         reply = engine.reply(question)
-        ok = reply.kind in REJECTIONS
-        if category:
-            hits, total = result.by_category.get(category, (0, 0))
-            result.by_category[category] = (hits + ok, total + 1)
-        if ok:
-            result.rejected += 1
-            continue
-        result.wrong += reply.kind is Kind.ANSWER
-        result.misses.append(Miss(question, category or None, _describe(reply)))
+        if not result.tally(None, reply.kind, reply.entry_id, category):
+            result.misses.append(Miss(question, category or None, _describe(reply)))
     return result

@@ -40,8 +40,6 @@ class Weights:
     off_margin: float = 0.0  # how much nearer an off-topic example must be than any entry
     off_floor: float = 0.45  # and how near at least
     cascade: float = 75.0  # a lexical clear winner this sure is answered without the model
-    agree: float = 2.0  # both halves rank the same entry first: fused score enough (2: off)
-    agree_margin: float = 0.1  # and its lead over the runner-up
     meaning: float = 0.66  # a cosine this high, with `meaning_margin` over the next entry, answers
     meaning_margin: float = 0.08
 
@@ -152,10 +150,6 @@ def decide(
         return Decision(None, (), 100.0 * top, semantic.off_label)
     runner = fused[1][1] if len(fused) > 1 else 0.0
     if top >= weights.answer and top - runner >= weights.margin:
-        return Decision(top_id, (), 100.0 * top, None)
-    # Two different readers agreeing is itself evidence, more than either score alone.
-    lexical_top = max(lexical, key=lambda k: lexical[k]) if lexical else None
-    if lexical_top == top_id and top >= weights.agree and top - runner >= weights.agree_margin:
         return Decision(top_id, (), 100.0 * top, None)
     cosines = list(semantic.entries.items())
     near_id, near = cosines[0]

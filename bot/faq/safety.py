@@ -51,42 +51,24 @@ class DoseMention:
             template = texts.dose_total_day if daily else texts.dose_total_dose
             said = template.format(amount=self.label, total=r.total_label)
         elif daily and not r.is_range:
-            return _plain_day(texts, self.band).format(amount=self.label)
+            return _verdicts(texts, self.band)[0].format(amount=self.label)
         else:
             template = texts.dose_per_day if daily else texts.dose_per_dose
             said = template.format(amount=self.label)
-        verdict = _day(texts, self.band) if daily else _once(texts, self.band)
+        _plain, day, once = _verdicts(texts, self.band)
+        verdict = day if daily else once
         return f"{said} {verdict.format(top=format_mg(r.total_mg))}"
 
 
-def _plain_day(texts: ReplyTexts, band: DoseBand) -> str:
+def _verdicts(texts: ReplyTexts, band: DoseBand) -> tuple[str, str, str]:
+    """The band's three verdict templates: a plain day's amount, a day's total, one dose."""
     match band:
         case DoseBand.BELOW:
-            return texts.dose_below
+            return texts.dose_below, texts.dose_day_below, texts.dose_once_below
         case DoseBand.WITHIN:
-            return texts.dose_within
+            return texts.dose_within, texts.dose_day_within, texts.dose_once_within
         case DoseBand.ABOVE:
-            return texts.dose_above
-
-
-def _day(texts: ReplyTexts, band: DoseBand) -> str:
-    match band:
-        case DoseBand.BELOW:
-            return texts.dose_day_below
-        case DoseBand.WITHIN:
-            return texts.dose_day_within
-        case DoseBand.ABOVE:
-            return texts.dose_day_above
-
-
-def _once(texts: ReplyTexts, band: DoseBand) -> str:
-    match band:
-        case DoseBand.BELOW:
-            return texts.dose_once_below
-        case DoseBand.WITHIN:
-            return texts.dose_once_within
-        case DoseBand.ABOVE:
-            return texts.dose_once_above
+            return texts.dose_above, texts.dose_day_above, texts.dose_once_above
 
 
 def dose_mention(text: str) -> DoseMention | None:

@@ -163,37 +163,41 @@ async def dose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     record(svc, update, reply, "/dose")
 
 
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
+async def admin_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """The chat id when an admin asks; anyone else is told the command is for admins."""
     user = update.effective_user
     chat = update.effective_chat
     if chat is None:
-        return
+        return None
+    svc = services(context)
     if user is None or user.id not in svc.settings.admin_chat_ids:
         await context.bot.send_message(chat.id, svc.engine.content.ui.admin_only)
-        return
-    await send_html(context.bot, chat.id, [html.escape(format_stats(svc.store))])
+        return None
+    return chat.id
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    chat_id = await admin_chat(update, context)
+    if chat_id is not None:
+        await send_html(context.bot, chat_id, [html.escape(format_stats(svc.store))])
 
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reload (admins): content/faq.yaml again, without a restart; bad content is kept out."""
     svc = services(context)
-    user = update.effective_user
-    chat = update.effective_chat
-    if chat is None:
+    chat_id = await admin_chat(update, context)
+    if chat_id is None:
         return
     ui = svc.engine.content.ui
-    if user is None or user.id not in svc.settings.admin_chat_ids:
-        await context.bot.send_message(chat.id, ui.admin_only)
-        return
     try:
         engine = await reload_content(svc, context.bot)
     except RELOAD_ERRORS as exc:
         problem = ui.reload_failed.format(problem=exc)
-        await context.bot.send_message(chat.id, problem[:TELEGRAM_LIMIT])
+        await context.bot.send_message(chat_id, problem[:TELEGRAM_LIMIT])
         return
     done = engine.content.ui.reload_done.format(entries=len(engine.content.entries))
-    await context.bot.send_message(chat.id, done)
+    await context.bot.send_message(chat_id, done)
 
 
 # -- messages ---------------------------------------------------------------
