@@ -128,6 +128,17 @@ MIGRATIONS: list[str] = [
         raw TEXT NOT NULL
     );
     """,
+    # 7: the durable inbox (bot.storage.inbox): each update kept before Telegram is told
+    # it arrived; raw is emptied once it is handled, the id kept a day to drop re-deliveries
+    """
+    CREATE TABLE inbox (
+        update_id INTEGER PRIMARY KEY,
+        received TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        done INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX inbox_pending ON inbox(done, update_id);
+    """,
 ]
 # Every table that holds something about one person, for /forget.
 PERSONAL_TABLES = (
