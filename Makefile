@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PIP_INSTALL := -m pip install --quiet --disable-pip-version-check
 FILE ?= tests/data/questions.yaml
 
-.PHONY: run test lint typecheck pytest check eval bench lock clean
+.PHONY: run test lint typecheck pytest check eval bench soak lock clean
 
 $(STAMP): pyproject.toml constraints-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# 5,000 updates, three kill -9s: prints how many were lost or answered twice.
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak
 
 # The newest releases that pyproject.toml allows, resolved in a scratch venv,
 # become the new pins; run `make test` before committing constraints-dev.txt.

@@ -5,6 +5,6 @@ A pure core with thin adapters:
 - `bot.reminders`: daily reminders, clock as a parameter (imports no Telegram);
 - `bot.storage`: the SQLite database, its migrations and /forget;
 - `bot.telegram`: the Telegram adapter and its composition root (the only
-  package allowed to import telegram, aiohttp or tornado; ruff TID251);
+  package allowed to import telegram or aiohttp; ruff TID251);
 - top level: `cli` and `console` (adapters), `config`, `clock`, `logs`.
 """

@@ -43,6 +43,7 @@ class Settings:
     reminder_grace_minutes: int = 120
     reminder_nudge_minutes: int = 60  # one follow-up when a reminder stays unmarked; 0: never
     reminder_tick_seconds: float = 10.0
+    reminder_lease_seconds: int = 30  # one sender at a time; a dead one's turn passes after this
     clock_file: str | None = None
     rate_limit_per_minute: int = 20
     unanswered_retention_days: int = 90  # unanswered/unsure questions are deleted after this
@@ -137,6 +138,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         reminder_grace_minutes=_int(env, "REMINDER_GRACE_MINUTES", 120),
         reminder_nudge_minutes=_int(env, "REMINDER_NUDGE_MINUTES", 60),
         reminder_tick_seconds=_float(env, "REMINDER_TICK_SECONDS", 10.0, 0.05),
+        reminder_lease_seconds=_int(env, "REMINDER_LEASE_SECONDS", 30, 1),
         clock_file=text("CLOCK_FILE"),
         rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 20, 1),
         unanswered_retention_days=_int(env, "UNANSWERED_RETENTION_DAYS", 90, 1),

@@ -60,6 +60,8 @@ class FakeTelegram:
     port: int = 0
     delivered_at: dict[int, float] = field(default_factory=dict)  # update_id -> first delivery
     documents: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file_id -> file
+    pushed: dict[int, dict[str, Any]] = field(default_factory=dict)  # every update, by id
+    _again: set[int] = field(default_factory=set)  # redeliver(): served once more, offset or not
     _next_update: int = 1
     _next_message: int = 1000
     _poll_generation: int = 0  # release_polls() ends the long polls of older generations
@@ -117,6 +119,7 @@ class FakeTelegram:
             update_id = self._next_update
             self._next_update += 1
             self.updates.append({"update_id": update_id, kind: payload})
+            self.pushed[update_id] = self.updates[-1]
         self._loop.call_soon_threadsafe(self._new_update.set)
         return update_id
 
@@ -126,8 +129,16 @@ class FakeTelegram:
             update_id = self._next_update
             self._next_update += 1
             self.updates.append({"update_id": update_id, **update})
+            self.pushed[update_id] = self.updates[-1]
         self._loop.call_soon_threadsafe(self._new_update.set)
         return update_id
+
+    def redeliver(self, update_id: int) -> None:
+        """Serve an update again, as Telegram does when the offset confirming it was lost."""
+        with self._cond:
+            self.updates.insert(0, self.pushed[update_id])
+            self._again.add(update_id)
+        self._loop.call_soon_threadsafe(self._new_update.set)
 
     def release_polls(self) -> None:
         """Answer every pending long poll now (with no updates), so a fault set for
@@ -248,12 +259,19 @@ class FakeTelegram:
                 if generation != self._poll_generation:
                     return []
                 if offset:
-                    self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                    self.updates = [
+                        u
+                        for u in self.updates
+                        if u["update_id"] >= offset or u["update_id"] in self._again
+                    ]
                 pending = self.updates[:limit]
                 if pending:
                     now = time.monotonic()
                     for update in pending:
                         self.delivered_at.setdefault(update["update_id"], now)
+                        if update["update_id"] in self._again:
+                            self._again.discard(update["update_id"])
+                            self.updates.remove(update)
                     return pending
                 self._new_update.clear()
             remaining = deadline - time.monotonic()

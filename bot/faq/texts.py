@@ -79,6 +79,7 @@ class UiTexts:
     previous_page: str = text()
     admin_only: str = text()
     unknown_button: str = text()
+    not_saved: str = text()  # the database could not take a change a person asked for
     reminders_button: str = text()
     reminders_intro: str = text()
     # The bot's profile (setMyDescription / setMyShortDescription), at Telegram's limits.
@@ -131,6 +132,7 @@ class ReminderTexts:
     tip: str = text("tip")
     late: str = text("time")
     snoozed_again: str = text()
+    maybe_duplicate: str = text()  # a repeat after a send that timed out
     caveat: str = text(must_mention="kidney problems|medications")
     taken_button: str = text()
     snooze_button: str = text()

@@ -6,6 +6,10 @@ scheduler job per reminder in memory. A snooze is a second, one-off due
 instant on the same row, and a nudge (one follow-up when a day stays
 unmarked) a due instant on that day's history row, so both survive a
 restart like everything else.
+
+Before a send the occurrence is claimed (`claim`) in a reminder_attempts
+row, and the send's outcome is recorded on it (`delivered`, `unsure`,
+`failed`, `blocked`): see `bot.reminders.delivery` for the protocol.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import heapq
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
+from enum import Enum, StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.reminders.people import PersonStore, adjust_doses, is_low, note_warned
@@ -24,6 +28,8 @@ from bot.storage.db import forget_person, transaction
 MAX_REMINDERS_PER_PERSON = 3
 SNOOZE = timedelta(minutes=30)
 MISSED_DAYS_RECORDED = timedelta(days=31)
+MAX_UNSURE = 2  # sends that may have arrived: after this many the day counts as sent
+ATTEMPTS_KEPT = timedelta(days=3)  # rows of occurrences nobody settled (removed, rescheduled)
 
 
 class Status(StrEnum):
@@ -61,6 +67,22 @@ class Occurrence:
     due_at: datetime
     snoozed: bool = False
     nudge: bool = False  # the one follow-up for a day left unmarked
+    repeat: bool = False  # an earlier send timed out and may have arrived: say so
+
+    @property
+    def kind(self) -> str:
+        return "nudge" if self.nudge else "snooze" if self.snoozed else "daily"
+
+
+class Claim(Enum):
+    """What the dispatcher may do with an occurrence it found due (see `ReminderStore.claim`)."""
+
+    SEND = "send"  # claimed: send it (the first send, or again after a sure failure)
+    REPEAT = "repeat"  # claimed: send it saying it may be a duplicate (the one repeat)
+    WAIT = "wait"  # a send is in flight, or the repeat's time has not come: not now
+    SETTLED = "settled"  # recorded as sent without sending (it may have arrived already)
+    MISSED = "missed"  # too late: recorded as missed
+    GONE = "gone"  # removed, rescheduled or already handled meanwhile: nothing to do
 
 
 @dataclass(frozen=True)
@@ -176,39 +198,155 @@ class ReminderStore:
         False, writing nothing, when the reminder is gone meanwhile (/forget or
         /unremind during the send): a history row then would outlive /forget.
         """
-        r = occ.reminder
         with transaction(self.conn):
-            if not self._exists(r):
-                return False
-            if occ.nudge:
-                self.conn.execute(
-                    "UPDATE history SET nudge_utc = NULL, nudged = 1 "
-                    "WHERE reminder_id = ? AND day = ? AND nudge_utc = ?",
-                    (r.id, occ.day.isoformat(), _ts(occ.due_at)),
-                )
-                return True
-            if is_low(self.people.refill(r.user_id), self.per_day(r.user_id)):
-                note_warned(self.conn, r.user_id)
-            if occ.snoozed:
-                self.conn.execute(
-                    "UPDATE reminders SET snooze_utc = NULL, snooze_day = NULL "
-                    "WHERE id = ? AND snooze_utc = ?",
-                    (r.id, _ts(occ.due_at)),
-                )
-            else:
-                self._advance(r, r.following())
+            return self._mark_sent(occ, now)
+
+    def _mark_sent(self, occ: Occurrence, now: datetime) -> bool:
+        """`mark_sent` in the caller's transaction; the occurrence's claim row goes too."""
+        r = occ.reminder
+        if not self._exists(r):
+            return False
+        self._drop_attempt(occ)
+        if occ.nudge:
             self.conn.execute(
-                "INSERT OR IGNORE INTO history(reminder_id, user_id, day, at, status, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (r.id, r.user_id, occ.day.isoformat(), _hhmm(r.at), Status.SENT, _ts(now)),
+                "UPDATE history SET nudge_utc = NULL, nudged = 1 "
+                "WHERE reminder_id = ? AND day = ? AND nudge_utc = ?",
+                (r.id, occ.day.isoformat(), _ts(occ.due_at)),
             )
-            if self.nudge_after is not None and self.people.nudges_on(r.user_id):
-                self.conn.execute(
-                    "UPDATE history SET nudge_utc = ? WHERE reminder_id = ? AND day = ? "
-                    "AND status = ? AND nudged = 0",
-                    (_ts(now + self.nudge_after), r.id, occ.day.isoformat(), Status.SENT),
-                )
+            return True
+        if is_low(self.people.refill(r.user_id), self.per_day(r.user_id)):
+            note_warned(self.conn, r.user_id)
+        if occ.snoozed:
+            self.conn.execute(
+                "UPDATE reminders SET snooze_utc = NULL, snooze_day = NULL "
+                "WHERE id = ? AND snooze_utc = ?",
+                (r.id, _ts(occ.due_at)),
+            )
+        else:
+            self._advance(r, r.following())
+        self.conn.execute(
+            "INSERT OR IGNORE INTO history(reminder_id, user_id, day, at, status, updated) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (r.id, r.user_id, occ.day.isoformat(), _hhmm(r.at), Status.SENT, _ts(now)),
+        )
+        if self.nudge_after is not None and self.people.nudges_on(r.user_id):
+            self.conn.execute(
+                "UPDATE history SET nudge_utc = ? WHERE reminder_id = ? AND day = ? "
+                "AND status = ? AND nudged = 0",
+                (_ts(now + self.nudge_after), r.id, occ.day.isoformat(), Status.SENT),
+            )
         return True
+
+    # -- claims: one send at a time per occurrence, at most two that may arrive ------
+
+    def claim(self, occ: Occurrence, now: datetime, *, miss: bool, stale: timedelta) -> Claim:
+        """Before a send: record that it begins (SEND/REPEAT), or say why not.
+
+        A claim older than `stale` with no outcome was left by a process
+        that died mid-send: it counts as a send that may have arrived. After
+        MAX_UNSURE of those (or a too-late occurrence after one) the day is
+        recorded as sent without sending again. `miss`: the occurrence is
+        past its grace window.
+        """
+        with transaction(self.conn):
+            if not self._exists(occ.reminder) or not self._still_due(occ):
+                return Claim.GONE
+            row = self.conn.execute(
+                "SELECT unsure, claimed, next_utc FROM reminder_attempts "
+                "WHERE reminder_id = ? AND kind = ? AND due_utc = ?",
+                _attempt_key(occ),
+            ).fetchone()
+            unsure, claimed, next_at = row if row is not None else (0, None, None)
+            unsure = int(unsure)
+            if claimed is not None:
+                if now - _at(claimed) < stale:
+                    return Claim.WAIT  # in flight (here or in another process)
+                unsure += 1  # abandoned mid-send: it may have arrived
+                next_at = None
+            if unsure >= MAX_UNSURE or (miss and unsure):
+                self._mark_sent(occ, now)
+                return Claim.SETTLED
+            if miss:
+                self._mark_missed(occ, now)
+                return Claim.MISSED
+            if next_at is not None and _at(next_at) > now:
+                return Claim.WAIT
+            r = occ.reminder
+            self.conn.execute(
+                "INSERT INTO reminder_attempts(reminder_id, kind, due_utc, user_id, day, tries, "
+                "unsure, claimed, next_utc, updated) VALUES (?, ?, ?, ?, ?, 1, ?, ?, NULL, ?) "
+                "ON CONFLICT(reminder_id, kind, due_utc) DO UPDATE SET tries = tries + 1, "
+                "unsure = excluded.unsure, claimed = excluded.claimed, next_utc = NULL, "
+                "updated = excluded.updated",
+                (*_attempt_key(occ), r.user_id, occ.day.isoformat(), unsure, _ts(now), _ts(now)),
+            )
+        return Claim.REPEAT if unsure else Claim.SEND
+
+    def delivered(self, occ: Occurrence, now: datetime) -> bool:
+        """Telegram accepted it: the day is sent (see `mark_sent`)."""
+        return self.mark_sent(occ, now)
+
+    def unsure(self, occ: Occurrence, claimed: datetime, now: datetime, retry_at: datetime) -> bool:
+        """The send timed out: it may have arrived. True when that settles the day as sent
+        (the repeat timed out too); otherwise it may be repeated once, from `retry_at`."""
+        with transaction(self.conn):
+            row = self.conn.execute(
+                "SELECT unsure FROM reminder_attempts WHERE reminder_id = ? AND kind = ? "
+                "AND due_utc = ? AND claimed = ?",
+                (*_attempt_key(occ), _ts(claimed)),
+            ).fetchone()
+            if row is None:  # not our claim any more: whoever took it over decides
+                return False
+            if int(row[0]) + 1 >= MAX_UNSURE:
+                self._mark_sent(occ, now)
+                return True
+            self.conn.execute(
+                "UPDATE reminder_attempts SET unsure = unsure + 1, claimed = NULL, "
+                "next_utc = ?, updated = ? WHERE reminder_id = ? AND kind = ? AND due_utc = ?",
+                (_ts(retry_at), _ts(now), *_attempt_key(occ)),
+            )
+        return False
+
+    def failed(self, occ: Occurrence, claimed: datetime, now: datetime) -> None:
+        """It surely did not reach Telegram (refused, 5xx, 429): free to try again."""
+        self.conn.execute(
+            "UPDATE reminder_attempts SET claimed = NULL, updated = ? "
+            "WHERE reminder_id = ? AND kind = ? AND due_utc = ? AND claimed = ?",
+            (_ts(now), *_attempt_key(occ), _ts(claimed)),
+        )
+
+    def blocked(self, occ: Occurrence) -> None:
+        """The person blocked the bot (or the chat is gone): pause their reminders."""
+        with transaction(self.conn):
+            self._drop_attempt(occ)
+            self.set_paused(occ.reminder.user_id, True)
+
+    def prune_attempts(self, now: datetime) -> int:
+        """Forget claims of occurrences nobody will settle (rescheduled, paused long ago)."""
+        cur = self.conn.execute(
+            "DELETE FROM reminder_attempts WHERE updated < ?", (_ts(now - ATTEMPTS_KEPT),)
+        )
+        return cur.rowcount
+
+    def _still_due(self, occ: Occurrence) -> bool:
+        """Whether the occurrence is still waiting to be sent (in the caller's transaction)."""
+        r = occ.reminder
+        if occ.nudge:
+            sql = "SELECT 1 FROM history WHERE reminder_id = ? AND day = ? AND nudge_utc = ?"
+            args: tuple[object, ...] = (r.id, occ.day.isoformat(), _ts(occ.due_at))
+        elif occ.snoozed:
+            sql = "SELECT 1 FROM reminders WHERE id = ? AND paused = 0 AND snooze_utc = ?"
+            args = (r.id, _ts(occ.due_at))
+        else:
+            sql = "SELECT 1 FROM reminders WHERE id = ? AND paused = 0 AND day = ? AND due_utc = ?"
+            args = (r.id, occ.day.isoformat(), _ts(occ.due_at))
+        return self.conn.execute(sql, args).fetchone() is not None
+
+    def _drop_attempt(self, occ: Occurrence) -> None:
+        self.conn.execute(
+            "DELETE FROM reminder_attempts WHERE reminder_id = ? AND kind = ? AND due_utc = ?",
+            _attempt_key(occ),
+        )
 
     def _exists(self, r: Reminder) -> bool:
         """Whether the reminder row is still there (in the caller's transaction)."""
@@ -219,26 +357,30 @@ class ReminderStore:
 
     def mark_missed(self, occ: Occurrence, now: datetime) -> None:
         """Too late to send: skip to the next occurrence after `now`; the day counts as missed."""
-        r = occ.reminder
         with transaction(self.conn):
-            if not self._exists(r):
-                return  # forgotten or removed meanwhile: nothing to record
-            if occ.nudge:  # too late to ask again: the day stays as it is
-                self.conn.execute(
-                    "UPDATE history SET nudge_utc = NULL, nudged = 1 "
-                    "WHERE reminder_id = ? AND day = ? AND nudge_utc = ?",
-                    (r.id, occ.day.isoformat(), _ts(occ.due_at)),
-                )
-                return
-            if occ.snoozed:
-                self._clear_snooze(r.id)
-                return  # the day itself was delivered; only the repeat is dropped
-            nxt = next_due(r.at, ZoneInfo(r.zone), now)
-            self._advance(r, nxt)
-            # Every day it was down for counts as missed (as far back as anyone looks).
-            first = max(occ.day, nxt.day - MISSED_DAYS_RECORDED)
-            for n in range((nxt.day - first).days):
-                self._set_status(r, first + timedelta(days=n), Status.MISSED, now)
+            self._mark_missed(occ, now)
+
+    def _mark_missed(self, occ: Occurrence, now: datetime) -> None:
+        r = occ.reminder
+        if not self._exists(r):
+            return  # forgotten or removed meanwhile: nothing to record
+        self._drop_attempt(occ)
+        if occ.nudge:  # too late to ask again: the day stays as it is
+            self.conn.execute(
+                "UPDATE history SET nudge_utc = NULL, nudged = 1 "
+                "WHERE reminder_id = ? AND day = ? AND nudge_utc = ?",
+                (r.id, occ.day.isoformat(), _ts(occ.due_at)),
+            )
+            return
+        if occ.snoozed:
+            self._clear_snooze(r.id)
+            return  # the day itself was delivered; only the repeat is dropped
+        nxt = next_due(r.at, ZoneInfo(r.zone), now)
+        self._advance(r, nxt)
+        # Every day it was down for counts as missed (as far back as anyone looks).
+        first = max(occ.day, nxt.day - MISSED_DAYS_RECORDED)
+        for n in range((nxt.day - first).days):
+            self._set_status(r, first + timedelta(days=n), Status.MISSED, now)
 
     def _advance(self, reminder: Reminder, to: Due) -> None:
         self.conn.execute(
@@ -326,6 +468,7 @@ class ReminderStore:
         with transaction(self.conn):
             for rid in ids:
                 self.conn.execute("DELETE FROM reminders WHERE id = ?", (rid,))
+                self.conn.execute("DELETE FROM reminder_attempts WHERE reminder_id = ?", (rid,))
                 self.conn.execute(
                     "UPDATE history SET nudge_utc = NULL "
                     "WHERE reminder_id = ? AND nudge_utc IS NOT NULL",
@@ -413,6 +556,11 @@ _SELECT = (
     "SELECT id, user_id, at, zone, note, day, due_utc, paused, snooze_utc, snooze_day "
     "FROM reminders"
 )
+
+
+def _attempt_key(occ: Occurrence) -> tuple[int, str, str]:
+    """The claim row of one occurrence: its reminder, kind and due instant."""
+    return (occ.reminder.id, occ.kind, _ts(occ.due_at))
 
 
 def _not_before(candidate: Due, r: Reminder, zone: ZoneInfo) -> Due:

@@ -13,11 +13,12 @@ opened, so the command line can print it and stop before anything else.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 MIGRATIONS: list[str] = [
@@ -139,6 +140,32 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX inbox_pending ON inbox(done, update_id);
     """,
+    # 8: reminder sends claimed before they go out (bot.reminders.delivery): one row per
+    # occurrence (kind: daily, snooze or nudge; due_utc: its due instant) while it is
+    # unsettled: claimed is when a send began and has no outcome yet, unsure counts the
+    # sends that timed out (they may have arrived), next_utc is when it may be tried again.
+    # leases (bot.storage.lease): which process may send reminders, until when.
+    """
+    CREATE TABLE reminder_attempts (
+        reminder_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        due_utc TEXT NOT NULL,
+        user_id INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        tries INTEGER NOT NULL DEFAULT 0,
+        unsure INTEGER NOT NULL DEFAULT 0,
+        claimed TEXT,
+        next_utc TEXT,
+        updated TEXT NOT NULL,
+        PRIMARY KEY (reminder_id, kind, due_utc)
+    );
+    CREATE INDEX reminder_attempts_user ON reminder_attempts(user_id);
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires TEXT NOT NULL
+    );
+    """,
 ]
 # Every table that holds something about one person, for /forget.
 PERSONAL_TABLES = (
@@ -150,7 +177,11 @@ PERSONAL_TABLES = (
     "pending_reminders",
     "reminder_settings",
     "refills",
+    "reminder_attempts",
 )
+
+# Tables keeping whole updates as JSON (`raw`): /forget looks inside them.
+RAW_UPDATE_TABLES = ("dead_letters", "inbox")
 
 
 class DatabaseError(Exception):
@@ -214,8 +245,31 @@ def _create_file(file: Path, create_folder: bool) -> None:
     try:
         fd = os.open(file, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
     except FileExistsError:
-        fd = os.open(file, os.O_RDWR)  # can it be written?
+        # Asked, not opened: closing a descriptor of a file SQLite has open in this
+        # process would drop all its locks (see `another_connection`).
+        if not os.access(file, os.R_OK | os.W_OK):
+            raise PermissionError(errno.EACCES, "Permission denied", str(file)) from None
+        return
     os.close(fd)
+
+
+def another_connection(
+    path: str | os.PathLike[str], busy_timeout_ms: int = 5000
+) -> sqlite3.Connection:
+    """One more connection to a database `open_database` has opened and migrated.
+
+    Why not `open_database` again: it checks the file with os.open, and
+    closing any descriptor of a database file drops every lock SQLite holds
+    on it in this process (POSIX locks belong to the process). Another
+    process then believes it is alone, checkpoints and deletes the WAL, and
+    this process goes on writing into a deleted file nobody else can see.
+    """
+    conn = _connect(str(path))
+    conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA secure_delete=ON")
+    return conn
 
 
 def _connect(name: str) -> sqlite3.Connection:
@@ -275,23 +329,24 @@ def forget_person(conn: sqlite3.Connection, user_id: int) -> None:
     with transaction(conn):
         for table in PERSONAL_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
-        _forget_dead_letters(conn, user_id)
+        for table in RAW_UPDATE_TABLES:
+            _forget_raw_updates(conn, table, user_id)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def _forget_dead_letters(conn: sqlite3.Connection, user_id: int) -> None:
-    """Unreadable updates kept as raw JSON carry the person's id in no column of its own."""
+def _forget_raw_updates(conn: sqlite3.Connection, table: str, user_id: int) -> None:
+    """Updates kept as raw JSON carry the person's id in no column of their own."""
     exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dead_letters'"
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
     ).fetchone()
     if exists is None:
         return
     candidates = conn.execute(
-        "SELECT rowid, raw FROM dead_letters WHERE raw LIKE ?", (f"%{user_id}%",)
+        f"SELECT rowid, raw FROM {table} WHERE raw LIKE ?", (f"%{user_id}%",)
     ).fetchall()
     for rowid, raw in candidates:
         if _mentions(str(raw), user_id):
-            conn.execute("DELETE FROM dead_letters WHERE rowid = ?", (rowid,))
+            conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (rowid,))
 
 
 def _mentions(raw: str, user_id: int) -> bool:
@@ -395,4 +450,12 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error:
+        # A failed COMMIT (disk full, an I/O error) leaves the transaction open, and
+        # every later write on this connection would join it, unseen: end it.
+        if conn.in_transaction:
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise

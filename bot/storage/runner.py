@@ -25,7 +25,7 @@ class DbRunner:
         self.conn = conn
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
 
-    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """`fn(*args, **kwargs)` on the database thread; its exception is raised here."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.storage.db import transaction
+
 MAX_UNANSWERED_CHARS = 200
 UNANSWERED_RETENTION_DAYS = 90  # the default of the setting of the same name
 
@@ -48,6 +50,28 @@ class StatsStore:
         self.conn = conn
         self.clock = clock
         self.retention = timedelta(days=retention_days)
+        # Called before a report reads: the bot waits (briefly) for the
+        # bookkeeping writes queued so far, so /stats counts what came before it.
+        self.before_read: Callable[[], object] = lambda: None
+
+    def on(self, conn: sqlite3.Connection, at: datetime) -> StatsStore:
+        """The same store over another connection (the bookkeeping thread's), dated `at`:
+        a write done later is still dated when it happened."""
+        return StatsStore(conn, clock=lambda: at, retention_days=self.retention.days)
+
+    def record_reply(
+        self, user_id: int | None, kind: str, question: str, *, unanswered: bool, unsure: str
+    ) -> None:
+        """One reply's bookkeeping in one transaction: the person seen, the counter, and
+        the question text when it went unanswered (or was answered unsurely: `unsure`)."""
+        with transaction(self.conn):
+            if user_id is not None:
+                self.seen_user(user_id)
+            self.count(kind)
+            if unanswered:
+                self.record_unanswered(question)
+            elif unsure:
+                self.record_unsure(question, unsure)
 
     def _now(self) -> str:
         return self.clock().astimezone(UTC).isoformat()  # UTC text compares in time order
@@ -58,9 +82,9 @@ class StatsStore:
     def expire(self) -> int:
         """Delete questions older than the retention window; returns how many went.
 
-        A read-only connection (the `unanswered` report, which never writes)
-        deletes nothing and shows what is stored: the bot expires old rows at
-        its next record or /stats.
+        A connection that cannot write (the read-only `unanswered` report; a
+        locked file or a full disk) deletes nothing and shows what is stored:
+        the bot expires old rows at its next record or /stats.
         """
         gone = 0
         for table in _QUESTION_TABLES:
@@ -70,10 +94,8 @@ class StatsStore:
                 cur = self.conn.execute(
                     f"DELETE FROM {table} WHERE last_seen < ?", (self._cutoff(),)
                 )
-            except sqlite3.OperationalError as exc:
-                if "readonly" not in str(exc):
-                    raise
-                return gone
+            except sqlite3.OperationalError:
+                return gone  # read-only, locked or full: a report still shows what is stored
             gone += cur.rowcount
         return gone
 
@@ -122,6 +144,7 @@ class StatsStore:
         )
 
     def top_unsure(self, limit: int = 10) -> list[tuple[str, str, int]]:
+        self.before_read()
         self.expire()
         rows = self.conn.execute(
             "SELECT question, outcome, n FROM unsure ORDER BY n DESC, last_seen DESC LIMIT ?",
@@ -130,6 +153,7 @@ class StatsStore:
         return [(str(q), str(o), int(n)) for q, o, n in rows]
 
     def top_unanswered(self, limit: int = 10) -> list[tuple[str, int]]:
+        self.before_read()
         self.expire()
         rows = self.conn.execute(
             "SELECT question, n FROM unanswered ORDER BY n DESC, last_seen DESC LIMIT ?",
@@ -138,6 +162,7 @@ class StatsStore:
         return [(str(q), int(n)) for q, n in rows]
 
     def stats(self, limit: int = 10) -> Stats:
+        self.before_read()
         users = int(self.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0])
         counters = {str(k): int(v) for k, v in self.conn.execute("SELECT name, n FROM counters")}
         feedback = [

@@ -15,7 +15,6 @@ import signal
 import sys
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, Update
@@ -42,10 +41,16 @@ from bot.reminders.conversation import COMMANDS as REMINDER_COMMANDS
 from bot.reminders.conversation import ReminderConversation
 from bot.reminders.delivery import Dispatcher, Send, SendResult
 from bot.reminders.store import ReminderStore
-from bot.storage.db import DatabaseError, open_database
+from bot.storage.bookkeeping import Bookkeeper
+from bot.storage.db import DatabaseError, another_connection, open_database
+from bot.storage.inbox import Inbox
+from bot.storage.lease import Lease
+from bot.storage.peek import open_reader
+from bot.storage.runner import DbRunner
 from bot.storage.stats import StatsStore
 from bot.telegram import faq_handlers as h
-from bot.telegram import surface
+from bot.telegram import surface, webhook
+from bot.telegram.durable import DurableInbox
 from bot.telegram.errors import on_error
 from bot.telegram.flood import FloodGate
 from bot.telegram.inline import inline_query
@@ -75,6 +80,18 @@ CONNECTION_POOL_SIZE = 8
 MAX_CONCURRENT_UPDATES = 64
 # `kill -HUP <pid>` reloads content/faq.yaml as /reload does (not on Windows).
 RELOAD_SIGNAL: signal.Signals | None = getattr(signal, "SIGHUP", None)
+# /stats waits at most this long for the statistics still queued, then shows what is saved.
+STATS_FLUSH_SECONDS = 1.0
+# A stop finishes the updates in hand and leaves the queue in the inbox for the next start.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# The update types the handlers use; Telegram sends no others (less traffic, less to keep).
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.INLINE_QUERY,
+    Update.MY_CHAT_MEMBER,  # unblocking the bot resumes reminders (welcome_back)
+]
 
 
 def check_settings(settings: Settings) -> str | None:
@@ -92,11 +109,18 @@ def check_settings(settings: Settings) -> str | None:
 async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Start-up work once the bot is connected: the profile and menu; SIGHUP reloads content."""
     svc: Services = app.bot_data["services"]
+    inbox: DurableInbox | None = app.bot_data.get("inbox")
+    if inbox is not None:
+        await inbox.replay(app)  # queued ahead of anything new
     await surface.publish(app.bot, svc.engine.content)
+    loop = asyncio.get_running_loop()
     if RELOAD_SIGNAL is not None:
-        asyncio.get_running_loop().add_signal_handler(
+        loop.add_signal_handler(
             RELOAD_SIGNAL, lambda: app.create_task(reload_on_signal(svc, app.bot))
         )
+    processor: PerChatProcessor = app.bot_data["processor"]
+    for stop_signal in STOP_SIGNALS:  # replaces PTB's handler: the same stop, minus the queue
+        loop.add_signal_handler(stop_signal, lambda: _stop(app, processor))
     # Everything built so far (content, indexes, PTB) lives as long as the
     # process: keep it out of the cyclic collector so a full collection does
     # not pause every conversation.
@@ -105,12 +129,24 @@ async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     log.info("Bot @%s is up with %d FAQ entries", app.bot.username, len(svc.engine.content.entries))
 
 
+def _stop(app: Application[Any, Any, Any, Any, Any, Any], processor: PerChatProcessor) -> None:
+    processor.stop_taking()
+    stop_serving = app.bot_data.get(webhook.STOP_KEY)
+    if stop_serving is not None:
+        stop_serving()  # webhook mode: ends bot.telegram.webhook.serve
+    else:
+        app.stop_running()  # polling: ends run_polling's loop
+
+
 async def post_stop(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Updates are done: let reminder sends in flight finish and be recorded."""
     if RELOAD_SIGNAL is not None:
         asyncio.get_running_loop().remove_signal_handler(RELOAD_SIGNAL)
     dispatcher: Dispatcher = app.bot_data["dispatcher"]
     await dispatcher.close()
+    inbox: DurableInbox | None = app.bot_data.get("inbox")
+    if inbox is not None:
+        await inbox.close()
 
 
 def current_reminder_sender(bot: Bot, svc: Services) -> Send:
@@ -118,7 +154,7 @@ def current_reminder_sender(bot: Bot, svc: Services) -> Send:
     (a /reload swaps them)."""
 
     async def send(item: Any, late: bool) -> SendResult:  # whatever the dispatcher hands over
-        return await reminder_sender(bot, svc.reminders)(item, late)
+        return await reminder_sender(bot, svc.reminders, svc.db)(item, late)
 
     return send
 
@@ -135,17 +171,25 @@ def build_application(
     store: StatsStore,
     clock: Clock = system_clock,
     request: BaseRequest | None = None,
+    inbox: DurableInbox | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The whole Telegram bot, wired; nothing is sent until it runs.
 
     `request` replaces the HTTP backend (the in-process tests pass an offline one).
+    `inbox` keeps every update until it is handled (run_bot passes one).
     """
     assert settings.token, "check_settings() first"
-    polling = PollingRequest(settings.http_timeout_seconds, DeadLetters(store.conn, clock))
+    admit = inbox.admit if inbox is not None else None
+    polling = PollingRequest(
+        settings.http_timeout_seconds, DeadLetters(store.conn, clock), admit=admit
+    )
+    processor = PerChatProcessor(
+        MAX_CONCURRENT_UPDATES, finished=inbox.finished if inbox is not None else None
+    )
     builder = (
         ApplicationBuilder()
         .token(settings.token)
-        .concurrent_updates(PerChatProcessor(MAX_CONCURRENT_UPDATES))
+        .concurrent_updates(processor)
         .request(request or AiohttpRequest(CONNECTION_POOL_SIZE, settings.http_timeout_seconds))
         .get_updates_request(request or polling)
         .post_init(post_init)
@@ -168,6 +212,8 @@ def build_application(
     app = builder.build()
     polling.on_fatal = app.stop_running  # a revoked token: stop, run_bot exits non-zero
     app.bot_data["polling"] = polling
+    app.bot_data["processor"] = processor
+    app.bot_data["inbox"] = inbox
     nudge_after = timedelta(minutes=settings.reminder_nudge_minutes)
     reminders = ReminderStore(store.conn, nudge_after=nudge_after)
     desk = ReminderConversation(engine.content, reminders, ZoneInfo(settings.default_timezone))
@@ -177,15 +223,28 @@ def build_application(
         settings=settings,
         flood=FloodGate(settings.rate_limit_per_minute),
         reminders=desk,
+        db=DbRunner(store.conn),  # work a reply needs, off the event loop
+        books=Bookkeeper(settings.database_path),  # statistics: best-effort, never in the way
+        reader=DbRunner(open_reader(settings.database_path)),  # checks before every update
         clock=clock,
     )
+    svc.books.set_notify(h.admin_notifier(app.bot, svc))
+    store.before_read = lambda: svc.books.flush(STATS_FLUSH_SECONDS)
     app.bot_data["services"] = svc
     app.bot_data["dispatcher"] = Dispatcher(
         reminders,
         current_reminder_sender(app.bot, svc),
         timedelta(minutes=settings.reminder_grace_minutes),
         clock,
-        send_summary=lambda summary: summary_sender(app.bot, svc.reminders)(summary),
+        send_summary=lambda summary: summary_sender(app.bot, svc.reminders, svc.db)(summary),
+        # Real time, not `clock`: the lease is about this process being alive.
+        lease=Lease(
+            store.conn,
+            "reminders",
+            timedelta(seconds=settings.reminder_lease_seconds),
+            system_clock,
+        ),
+        db=svc.db.run,  # store and lease work on the database thread, never the event loop
     )
     assert app.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
     app.job_queue.run_repeating(
@@ -262,28 +321,29 @@ def run_bot(settings: Settings, engine: Engine) -> int:
         sys.stderr.write(f"error: DATABASE_PATH: {exc}\n")
         return 2
     store = StatsStore(conn, clock=clock, retention_days=settings.unanswered_retention_days)
+    svc: Services | None = None
     try:
         problem = asyncio.run(verify_token(settings))
         if problem:
             sys.stderr.write(f"error: {problem}\n")
             return 1
-        app = build_application(settings, engine, store, clock)
+        inbox = DurableInbox(Inbox(another_connection(settings.database_path), clock))
+        app = build_application(settings, engine, store, clock, inbox=inbox)
+        svc = app.bot_data["services"]
         if settings.webhook_url:
-            app.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=urlsplit(settings.webhook_url).path.strip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            asyncio.run(webhook.serve(app, settings, ALLOWED_UPDATES, STOP_SIGNALS))
         else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
             if app.bot_data["polling"].fatal:
                 return 1  # already logged, one line
     except TelegramError as exc:
         sys.stderr.write(f"error: Telegram Bot API: {redact(str(exc), (settings.token or '',))}\n")
         return 1
+    except DatabaseError as exc:  # one line, as at the first open
+        sys.stderr.write(f"error: DATABASE_PATH: {exc}\n")
+        return 2
     finally:
+        if svc is not None:
+            svc.close()  # the queued statistics first, then the database thread
         store.conn.close()
     return 0

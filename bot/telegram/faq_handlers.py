@@ -10,8 +10,9 @@ import asyncio
 import html
 import logging
 import sqlite3
+from collections.abc import Callable
 
-from telegram import Message, Update
+from telegram import Bot, Message, Update
 from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -27,6 +28,7 @@ from bot.telegram.callbacks import (
     TopicsPage,
     parse,
 )
+from bot.telegram.errors import admin_report
 from bot.telegram.flood import Verdict
 from bot.telegram.keyboards import reply_keyboard, start_keyboard, topics_page, without_feedback
 from bot.telegram.reload import RELOAD_ERRORS, reload_content
@@ -55,30 +57,53 @@ def remember_topic(svc: Services, chat_id: int, reply: Reply) -> None:
 
 
 def record(svc: Services, update: Update, reply: Reply, question: str) -> None:
-    """Statistics, best-effort: a busy or read-only database never costs anyone an answer."""
-    try:
-        _record(svc, update, reply, question)
-    except sqlite3.Error as exc:
-        log.warning("statistics not recorded: %s", type(exc).__name__)
+    """Statistics, best-effort and queued: a busy, read-only or full database never costs
+    anyone an answer, nor delays it."""
+    user = update.effective_user
+    user_id = user.id if user is not None else None
+    kind = reply.kind.value
+    unanswered = reply.kind in (Kind.FALLBACK, Kind.NOT_COVERED)
+    unsure = reply.outcome() if reply.kind is Kind.CLARIFY or reply.unsure else ""
+    store, at = svc.store, svc.clock()
+    svc.book(
+        lambda conn: store.on(conn, at).record_reply(
+            user_id, kind, question, unanswered=unanswered, unsure=unsure
+        )
+    )
 
 
 def record_wish(svc: Services, entry_id: str, text: str) -> None:
     """What someone looked for after a 👎 on `entry_id`, kept beside the unanswered."""
-    try:
-        svc.store.record_unsure(text, f"not helpful: {entry_id}")
-    except sqlite3.Error as exc:
-        log.warning("feedback not recorded: %s", type(exc).__name__)
+    store, at = svc.store, svc.clock()
+    svc.book(lambda conn: store.on(conn, at).record_unsure(text, f"not helpful: {entry_id}"))
 
 
-def _record(svc: Services, update: Update, reply: Reply, question: str) -> None:
-    user = update.effective_user
-    if user is not None:
-        svc.store.seen_user(user.id)
-    svc.store.count(reply.kind.value)
-    if reply.kind in (Kind.FALLBACK, Kind.NOT_COVERED):
-        svc.store.record_unanswered(question)
-    elif reply.kind is Kind.CLARIFY or reply.unsure:
-        svc.store.record_unsure(question, reply.outcome())
+def seen(svc: Services, user_id: int) -> None:
+    """Count a person once ("Users" in /stats): queued, as statistics are."""
+    store, at = svc.store, svc.clock()
+    svc.book(lambda conn: store.on(conn, at).seen_user(user_id))
+
+
+def admin_notifier(bot: Bot, svc: Services) -> Callable[[str], None]:
+    """For the bookkeeping thread: its one report per outage goes to the admins from the
+    event loop, as the error handler's reports do."""
+
+    def notify(problem: str) -> None:
+        loop = svc.loop
+        if loop is None or loop.is_closed() or not svc.settings.admin_chat_ids:
+            return
+        report = admin_report(problem, "", 0)
+        loop.call_soon_threadsafe(lambda: loop.create_task(_tell_admins(bot, svc, report)))
+
+    return notify
+
+
+async def _tell_admins(bot: Bot, svc: Services, report: str) -> None:
+    for admin in svc.settings.admin_chat_ids:
+        try:
+            await bot.send_message(admin, report, parse_mode=ParseMode.HTML)
+        except Exception:  # a report must never cause another report
+            log.warning("Could not send the database report to admin %s", admin)
 
 
 # -- gatekeeping ------------------------------------------------------------
@@ -126,7 +151,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     engine = svc.engine  # taken once: a /reload meanwhile cannot mix two contents
     content = engine.content
     if update.effective_user is not None:
-        svc.store.seen_user(update.effective_user.id)
+        seen(svc, update.effective_user.id)
     entry_id = deep_link_entry(context.args, content)
     if entry_id is not None:
         reply = engine.answer_entry(entry_id)
@@ -179,8 +204,17 @@ async def admin_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     chat_id = await admin_chat(update, context)
-    if chat_id is not None:
-        await send_html(context.bot, chat_id, [html.escape(format_stats(svc.store))])
+    if chat_id is None:
+        return
+    try:
+        report = await svc.needed(format_stats, svc.store)
+    except sqlite3.OperationalError:
+        await context.bot.send_message(chat_id, svc.engine.content.ui.not_saved)
+        return
+    books = svc.books
+    if books.dropped or books.failed:
+        report += f"\nStatistics lost (database busy or full): {books.dropped + books.failed}"
+    await send_html(context.bot, chat_id, [html.escape(report)])
 
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -244,7 +278,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     content = svc.engine.content
     match parse(query.data):
         case MarkReminder() | RemoveReminder() | ConfirmForget() as action:
-            await press_reminder_button(update, action, svc.reminders, svc.clock())
+            await press_reminder_button(update, action, svc)
             forgotten = isinstance(action, ConfirmForget) and action.yes
             if forgotten and update.effective_chat is not None:
                 svc.topics.forget(update.effective_chat.id)  # the last topic goes too
@@ -258,7 +292,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             record(svc, update, reply, entry_id)
         case Feedback(entry_id, helpful) if content.has_entry(entry_id):
             user_id = update.effective_user.id if update.effective_user else 0
-            fresh = svc.store.record_feedback(user_id, entry_id, helpful)
+            try:
+                fresh = await svc.needed(svc.store.record_feedback, user_id, entry_id, helpful)
+            except sqlite3.OperationalError:
+                await query.answer(content.ui.not_saved)
+                return
             await query.answer(content.ui.feedback_thanks if fresh else content.ui.feedback_already)
             message = query.message
             if fresh and isinstance(message, Message):

@@ -4,9 +4,10 @@ Why: profiling the bot under load showed more than half of its CPU in
 httpx/httpcore/anyio bookkeeping (locks, cancel scopes, task lookups) for
 each Bot API call. aiohttp's C HTTP parser and simpler connection pool do
 the same work for much less, which is what lets one process keep up with
-hundreds of updates a second. Errors map to PTB's own: timeouts raise
-`TimedOut`, connection problems `NetworkError`, so retries and the rate
-limiter behave exactly as with the default backend.
+hundreds of updates a second. Errors map to PTB's own: a request sent
+without an answer in time raises `TimedOut` (it may have arrived), one
+never sent (no connection in time, connection problems) `NetworkError`, so
+callers can tell a safe retry from one that may double a message.
 """
 
 from __future__ import annotations
@@ -87,7 +88,9 @@ class AiohttpRequest(BaseRequest):
                 method, url, data=body, headers=headers, timeout=timeout
             ) as response:
                 return response.status, await response.read()
-        except TimeoutError as err:
+        except aiohttp.ConnectionTimeoutError as err:  # never sent: safe to try again
+            raise NetworkError("no connection to the Bot API in time") from err
+        except TimeoutError as err:  # sent, no answer in time: it may have arrived
             raise TimedOut from err
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err

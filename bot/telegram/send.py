@@ -9,6 +9,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 SEND_ATTEMPTS = 3
+# A timeout is ambiguous (Telegram may have accepted the message): a question's
+# answer is sent again at most once after one, so a slow API shows it at most twice.
+TIMEOUT_REPEATS = 1
 
 
 async def send_html(
@@ -16,14 +19,20 @@ async def send_html(
     chat_id: int,
     parts: list[str],
     markup: InlineKeyboardMarkup | None = None,
+    *,
+    retry_timeouts: bool = True,
 ) -> None:
     """Send HTML parts in order; the keyboard goes on the last one.
 
-    Network errors and timeouts are retried a bounded number of times so a
-    hiccup does not lose an answer; 429s are waited out by the rate limiter.
+    Errors that surely did not deliver (no connection, 5xx) are retried a
+    bounded number of times so a hiccup does not lose an answer; 429s are
+    waited out. A timeout may have delivered: it is repeated TIMEOUT_REPEATS
+    times at most, and `retry_timeouts=False` raises it at once for the
+    caller to decide (reminders must not double).
     """
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
+        repeats = TIMEOUT_REPEATS if retry_timeouts else 0
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
                 await bot.send_message(
@@ -44,4 +53,8 @@ async def send_html(
             except (TimedOut, NetworkError) as exc:
                 if isinstance(exc, BadRequest | Forbidden) or attempt == SEND_ATTEMPTS:
                     raise
+                if isinstance(exc, TimedOut):
+                    if repeats == 0:
+                        raise
+                    repeats -= 1
                 await asyncio.sleep(0.2 * attempt)

@@ -10,17 +10,10 @@ from zoneinfo import ZoneInfo
 from bot.reminders.delivery import Dispatcher, SendResult
 from bot.reminders.store import Occurrence, ReminderStore, Status
 from bot.storage.db import open_database
+from tests.fake_clock import FakeClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Outbox:
