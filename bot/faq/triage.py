@@ -76,7 +76,7 @@ NUMBER_WORDS = {
     "hundred": 100,
 }
 # Concepts computed from numbers rather than listed words; rules may use them.
-BUILTIN_CONCEPTS = ("many_pills", "large_amount", "slow_pulse", "fast_pulse")
+BUILTIN_CONCEPTS = ("many_pills", "large_amount", "slow_pulse", "fast_pulse", "low_blood_pressure")
 # Concepts the builtins read; content/triage.yaml must define them.
 REQUIRED_CONCEPTS = ("pill", "ingest", "pulse")
 MANY_PILLS = 5  # a count of pills at or above this is far more than one dose
@@ -84,6 +84,11 @@ LARGE_AMOUNT_MG = 1000  # 2.5 x the article's 400 mg a day
 SLOW_PULSE = 50
 FAST_PULSE = 150
 MIN_PULSE = 20  # below this a number near "heart" is a time or a count, not a rate
+LOW_SYSTOLIC = 90  # "75 over 40": a blood pressure this low with symptoms is shock
+_BLOOD_PRESSURE = re.compile(r"\b(\d{2,3})\s*(?:/|over)\s*(\d{2,3})\b", re.IGNORECASE)
+_PRESSURE_WORD = re.compile(r"\b(?:pressure|bp)\b", re.IGNORECASE)
+CHILD_AGE = 12  # "he is 5", "she's 3", "aged 4": someone else, a child (other_person)
+AGE_LEADS = frozenset({("he", "is"), ("she", "is"), ("hes",), ("shes",), ("aged",), ("age",)})
 NOT_A_RATE = frozenset({"am", "pm", "mg", "g", "years", "yo", "min", "mins", "minutes", "hours"})
 PULSE_REACH = 8  # a number this many words after "pulse"/"heart" is its rate
 MAX_CHARS = 1000  # triage reads further than matching: the point often comes last
@@ -351,6 +356,11 @@ class Triage:
                     out.setdefault("fast_pulse", []).append((i, i + 1))
         if any(a >= LARGE_AMOUNT_MG for a in amounts_mg(raw)):
             out["large_amount"] = [(0, 0)]
+        if _low_blood_pressure(raw):
+            out["low_blood_pressure"] = [(0, 0)]
+        ages = _child_ages(tokens)
+        if ages:
+            out["other_person"] = [*found.get("other_person", []), *ages]
         return out
 
     @staticmethod
@@ -447,3 +457,30 @@ def _number(token: str) -> int | None:
     if token.isascii() and token.isdigit() and len(token) <= 6:
         return int(token)
     return NUMBER_WORDS.get(token)
+
+
+def _low_blood_pressure(raw: str) -> bool:
+    """A blood pressure reading ("75 over 40", "80/50") with the top number under 90."""
+    if not _PRESSURE_WORD.search(raw):
+        return False
+    for match in _BLOOD_PRESSURE.finditer(raw):
+        top, bottom = int(match.group(1)), int(match.group(2))
+        if 40 <= top < LOW_SYSTOLIC and 20 <= bottom < top:
+            return True
+    return False
+
+
+def _child_ages(tokens: tuple[str, ...]) -> list[Span]:
+    """Where a child's age is given ("he is 5", "shes 3", "aged 4"), as word spans."""
+    spans: list[Span] = []
+    for i, tok in enumerate(tokens):
+        value = _number(tok)
+        if value is None or not 0 < value <= CHILD_AGE:
+            continue
+        unit = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if unit and unit not in (BOUNDARY, SENTENCE_END, "and", "years", "yrs", "yo"):
+            continue  # "he is 5 foot", "she is 3 pills in": not an age
+        for lead in AGE_LEADS:
+            if tuple(tokens[max(0, i - len(lead)) : i]) == lead:
+                spans.append((i - len(lead), i + 1))
+    return spans

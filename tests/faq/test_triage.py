@@ -110,14 +110,15 @@ def test_a_miss_that_mentions_feeling_unwell_never_offers_the_dose(chat: Convers
 def test_measured_on_the_labelled_messages(engine: Engine, semantic_engine: Engine) -> None:
     """Floors just under today's measurements (the README and the bench print the figures).
 
-    The held-out part is far from the targets (98 % recall, 1 % false alarms):
-    these floors only stop it from getting worse unnoticed.
+    The held-out part is short of the target recall (98 %; today 93 % by the
+    word lists alone, 96 % with the semantic net, no false alarm): these
+    floors only stop it from getting worse unnoticed.
     """
     dev, held_out = evaluate_triage(engine.assess, DATA / "triage.yaml")
     assert dev.emergencies >= 250 and dev.negatives >= 250
     assert min(dev.total.values()) >= 15 and min(held_out.total.values()) >= 15
     assert dev.recall >= 0.97 and dev.false_alarm_rate <= 0.01
-    assert held_out.recall >= 0.84 and held_out.false_alarm_rate <= 0.035
+    assert held_out.recall >= 0.92 and held_out.false_alarm_rate <= 0.01
     # The semantic second net only adds urgent verdicts: more recall, a few more alarms.
     dev2, held_out2 = evaluate_triage(semantic_engine.assess, DATA / "triage.yaml")
     assert dev2.recall >= dev.recall and dev2.false_alarm_rate <= 0.01
@@ -219,3 +220,31 @@ def test_a_misspelling_may_belong_to_one_word_only(tmp_path: Path) -> None:
         load_triage(path)
     assert "'tuk' is already a misspelling of 'took'" in str(info.value)
     assert info.value.field_name == "spellings.talk[1]"
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("he ate some of my pressure pills, he is 4", "child_or_other_swallowed"),
+        ("ate prawns at lunch, now my eyes are puffy and the bp cuff says 78 over 45", "allergic"),
+        ("mum looks grey and her blood pressure on the home machine is 70/40", "collapse_weakness"),
+    ],
+)
+def test_numbers_people_give_count_as_what_they_mean(
+    chat: Conversation, message: str, category: str
+) -> None:
+    """A child's age makes "he" someone else; a blood pressure under 90 on top is shock;
+    swelling after a food people react to is an allergic reaction."""
+    assert chat.say(message).triage == category
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my son is 12 and asks if he can take 2 tablets, is that ok?",
+        "my blood pressure is 120 over 80, can I take it?",
+        "the bottle says 60 over 2 months, is that right?",
+    ],
+)
+def test_ordinary_numbers_stay_calm(chat: Conversation, message: str) -> None:
+    assert chat.say(message).triage is None
