@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.common import table
+from bench.matching import DEVELOPMENT as DEVELOPMENT_SETS
 from bot.faq.content import load_content
 from bot.faq.engine import Engine
 from bot.faq.evaluate import EvalResult, load_categorised
@@ -28,9 +29,7 @@ from bot.faq.safety import dose_mention
 from bot.faq.semantic import MiniLM
 
 ROOT = Path(__file__).resolve().parent.parent
-DEVELOPMENT = [
-    ROOT / "tests" / "data" / n for n in ("questions.yaml", "holdout.yaml", "outsider.yaml")
-]
+DEVELOPMENT = [ROOT / "tests" / "data" / n for n in DEVELOPMENT_SETS]
 MIN_REJECTION = 0.95
 MAX_WRONG = 0.015
 

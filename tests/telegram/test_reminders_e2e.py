@@ -435,3 +435,29 @@ def test_refill_counts_down_warns_once_and_forget_removes_it_all(
     assert "Weekly summary off" in ask(ann, "/weekly")
     assert "No history yet" in ask(ann, "/history")
     assert "Which time zone are you in?" in ask(ann, "/remind 21:30")  # the zone went too
+
+
+def test_forget_while_a_reminder_is_in_flight_leaves_no_row_with_the_id(
+    tg: FakeTelegram, bot: BotProcess, clock: ClockFile
+) -> None:
+    ann = new_user(tg)
+    subscribe(ann)
+    ann.send("/forget")
+    confirm = ann.reply()
+    tg.fail("sendMessage", 200, "", delay=2.0)  # the reminder hangs 2 s, then arrives
+    clock.set(DUE)
+    reminder = tg.wait_for("sendMessage", 4, chat_id=ann.chat_id)[-1]  # it is in flight now
+    ann.answer_to(ann.press("Yes", on=confirm))
+    edit = tg.wait_for("editMessageText", 1, chat_id=ann.chat_id)[-1]
+    assert "deleted everything" in str(edit.params["text"])
+    tg.result_of(reminder)  # Telegram accepted it after the deletion
+    bot.wait_for_log("Reminders:", timeout=10)  # the dispatcher has recorded what it could
+    tables = [row[0] for row in bot.query("SELECT name FROM sqlite_master WHERE type='table'")]
+    for table in tables:
+        columns = [c[1] for c in bot.query(f"PRAGMA table_info({table})")]
+        if "user_id" in columns:
+            rows = bot.query(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", ann.user_id)
+            assert rows == [(0,)], table
+        if "raw" in columns:
+            rows = bot.query(f"SELECT COUNT(*) FROM {table} WHERE raw LIKE ?", f"%{ann.user_id}%")
+            assert rows == [(0,)], table
