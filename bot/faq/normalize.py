@@ -19,6 +19,7 @@ from rapidfuzz.distance import OSA
 
 from bot.faq.content import Content
 from bot.faq.english import english_words
+from bot.faq.soundalike import SoundAlikes
 from bot.faq.tokens import _APOSTROPHES, _DIGIT_ALPHA, _NON_WORD, basic_tokens
 
 MAX_INPUT_CHARS = 300  # longer messages are cut so matching cost stays flat
@@ -184,6 +185,7 @@ class Normalizer:
             w for w in vocab - (uncovered - vocab) if w.isalpha() and len(w) >= 4
         )
         self._fix = lru_cache(maxsize=8192)(self._fix_uncached)
+        self._heard = SoundAlikes(content.subject_terms)
 
     def _fix_uncached(self, word: str) -> str:
         if word in self.vocab or len(word) < _MIN_TYPO_LEN or not word.isalpha():
@@ -195,8 +197,8 @@ class Normalizer:
         return self._typos.closest(word, allowed) or word
 
     def words(self, text: str) -> tuple[str, ...]:
-        """Basic tokens with misspellings corrected to known vocabulary."""
-        return tuple(self._fix(w) for w in _tokens(text[:MAX_INPUT_CHARS]))
+        """Basic tokens, dictated pieces of the product's name joined, misspellings fixed."""
+        return tuple(self._fix(w) for w in self._heard.merge(_tokens(text[:MAX_INPUT_CHARS])))
 
     def canonical(self, words: Iterable[str]) -> tuple[str, ...]:
         """Replace synonym variants (longest phrase first) with canonical tokens."""
