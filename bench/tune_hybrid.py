@@ -4,7 +4,7 @@ The engine is run once per development question with the cascade off, and
 the inputs of its fused decision are recorded; then every combination of a
 grid of weights is replayed over those records (the decision is cheap, the
 model is not). A combination qualifies when out-of-scope rejection is at
-least 95 % and confidently wrong answers at most 1.5 %; the best qualifying
+least 95 % and confidently wrong answers at most 2.5 %; the best qualifying
 one by in-scope accuracy is printed as a `Weights(...)` to paste into
 `bot/faq/hybrid.py`. The held-out sets are never read here.
 
@@ -31,7 +31,7 @@ from bot.faq.semantic import MiniLM
 ROOT = Path(__file__).resolve().parent.parent
 DEVELOPMENT = [ROOT / "tests" / "data" / n for n in DEVELOPMENT_SETS]
 MIN_REJECTION = 0.95
-MAX_WRONG = 0.015
+MAX_WRONG = 0.025
 
 
 @dataclass
@@ -101,10 +101,10 @@ def main() -> None:
     engine = RecordingEngine(content, MiniLM())
     records = record(engine)
     grid = itertools.product(
-        (0.4, 0.5, 0.6),  # lexical
-        (0.58, 0.62, 0.66),  # answer
+        (0.2, 0.25, 0.3, 0.4, 0.5),  # lexical
+        (0.56, 0.58, 0.6, 0.62, 0.66),  # answer
         (0.02, 0.03, 0.05),  # margin
-        (75.0, 1000.0),  # cascade
+        (75.0,),  # cascade: fixed, so most messages skip the model (p50 under 5 ms)
         (0.62, 0.66, 0.7, 2.0),  # meaning
         (0.03, 0.05, 0.08),  # meaning_margin
     )

@@ -45,6 +45,9 @@ class Entry:
     related: tuple[str, ...]
     safety_terms: tuple[str, ...]
     line: int
+    # More ways people ask it, for the semantic index only: written by outsiders from
+    # the article, never linted against the lexical matcher.
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,7 @@ def _entries(r: _Reader, raw: Any) -> tuple[Entry, ...]:
                 ),
                 safety_terms=r.texts(m.get("safety_terms"), f"{at}.safety_terms", allow_empty=True),
                 line=r.doc.line(at),
+                examples=r.texts(m.get("examples"), f"{at}.examples", allow_empty=True),
             )
         )
     for i, e in enumerate(entries):

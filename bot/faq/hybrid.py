@@ -8,9 +8,8 @@ topics the article does not cover, and against clearly unrelated
 questions. Meaning alone is too generous ("vitamin D dosage" is close to
 "dosage"), so it never decides alone: the fused score (`Weights`) is
 compared with thresholds tuned on the development questions
-(tests/data/questions.yaml, holdout.yaml, outsider.yaml) by
-`bench/tune_hybrid.py`, and the domain guard and safety rules run before
-it in the engine.
+(bench/matching.py DEVELOPMENT) by `bench/tune_hybrid.py`, and the domain
+guard and safety rules run before it in the engine.
 """
 
 from __future__ import annotations
@@ -33,14 +32,14 @@ MAX_TEXT_CHARS = 1000  # the model reads 128 tokens; a question part is far shor
 class Weights:
     """The fused decision's parameters (see `decide`), tuned on development data only."""
 
-    lexical: float = 0.5  # weight of the lexical score (0-1) against the cosine
-    answer: float = 0.66  # fused score needed to answer
+    lexical: float = 0.25  # weight of the lexical score (0-1) against the cosine
+    answer: float = 0.56  # fused score needed to answer
     margin: float = 0.03  # lead over the runner-up needed to answer rather than ask
-    clarify: float = 0.63  # fused score needed to offer a "did you mean"
+    clarify: float = 0.53  # fused score needed to offer a "did you mean"
     off_margin: float = 0.0  # how much nearer an off-topic example must be than any entry
     off_floor: float = 0.45  # and how near at least
     cascade: float = 75.0  # a lexical clear winner this sure is answered without the model
-    meaning: float = 0.66  # a cosine this high, with `meaning_margin` over the next entry, answers
+    meaning: float = 0.62  # a cosine this high, with `meaning_margin` over the next entry, answers
     meaning_margin: float = 0.08
 
 
@@ -70,7 +69,7 @@ class SemanticIndex:
         texts: list[str] = []
         labels: list[str] = []
         for entry in content.entries:
-            for text in (entry.question, *entry.phrasings, entry.answer):
+            for text in (entry.question, *entry.phrasings, *entry.examples, entry.answer):
                 texts.append(text)
                 labels.append(entry.id)
         for topic in content.not_covered:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import astuple, fields
 from pathlib import Path
@@ -324,3 +325,13 @@ def test_check_reports_an_answer_pasted_from_the_article(tmp_path: Path) -> None
     )
     issues = [str(i) for i in lint(load_content(_write(tmp_path, text)))]
     assert any("entries[0].answer" in i and "copies the article" in i for i in issues), issues
+
+
+def test_examples_are_read_and_a_repeated_one_is_a_located_error(tmp_path: Path) -> None:
+    content = load_content(_write(tmp_path, GOOD))
+    assert all(len(e.examples) >= 20 for e in content.entries)
+    first = json.dumps(content.entries[0].examples[0], ensure_ascii=False)
+    doubled = GOOD.replace("    examples:\n", f"    examples:\n      - {first}\n", 1)
+    err = _error(_write(tmp_path, doubled))
+    assert err.field_name.startswith("entries[0].examples[")
+    assert "duplicate item" in str(err)
