@@ -181,7 +181,9 @@ def build_application(
     assert settings.token, "check_settings() first"
     admit = inbox.admit if inbox is not None else None
     polling = PollingRequest(
-        settings.http_timeout_seconds, DeadLetters(store.conn, clock), admit=admit
+        settings.http_timeout_seconds,
+        inbox.dead_letters(clock) if inbox is not None else DeadLetters(store.conn, clock),
+        admit=admit,
     )
     processor = PerChatProcessor(
         MAX_CONCURRENT_UPDATES, finished=inbox.finished if inbox is not None else None

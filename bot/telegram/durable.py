@@ -17,8 +17,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
+from bot.clock import Clock
 from bot.storage.inbox import Inbox
 from bot.storage.runner import DbRunner
+from bot.telegram.poison import DeadLetters
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,10 @@ class DurableInbox:
         self._runner = DbRunner(inbox.conn)
         self._finished: list[int] = []
         self._flushing: asyncio.Task[None] | None = None
+
+    def dead_letters(self, clock: Clock) -> DeadLetters:
+        """The dead-letter table on the inbox's connection and thread."""
+        return DeadLetters(self.inbox.conn, clock, run=self._runner.run)
 
     async def admit(self, updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The updates to hand to PTB: new ones, each written before this returns."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,11 +53,28 @@ def parse_error(update: Any) -> str | None:
 
 
 class DeadLetters:
-    """The `dead_letters` table; a repeated update_id is kept once."""
+    """The `dead_letters` table; a repeated update_id is kept once.
 
-    def __init__(self, conn: sqlite3.Connection, clock: Clock) -> None:
+    `run` runs the write on the thread that owns `conn` (the inbox's), so a
+    locked database never holds up the event loop; None: written in place.
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        clock: Clock,
+        run: Callable[[Callable[[Poison], None], Poison], Awaitable[None]] | None = None,
+    ) -> None:
         self.conn = conn
         self.clock = clock
+        self.run = run
+
+    async def keep(self, poison: Poison) -> None:
+        """`put`, on the owning thread when there is one."""
+        if self.run is None:
+            self.put(poison)
+        else:
+            await self.run(self.put, poison)
 
     def put(self, poison: Poison) -> None:
         """Keep it and log one line (update_id and error class only); never raises."""

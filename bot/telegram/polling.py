@@ -64,7 +64,7 @@ async def screen(
             kept.append(update)
             continue
         poison = Poison.of(raw, error)
-        dead_letters.put(poison)
+        await dead_letters.keep(poison)
         left_out.append(poison.update_id)
     admitted = await admit(kept) if admit is not None else kept
     handed = {id(update) for update in admitted}
