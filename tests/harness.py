@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from typing import Any
 from tests.fake_telegram import BOT_ID, BOT_USERNAME, Call, FakeTelegram
 
 TOKEN = "123456789:AAFakeTokenForTests_abcdefghijklmnopqrs"
+SHARED_VECTORS = Path(tempfile.gettempdir()) / f"magbot-test-vectors-{os.getuid()}.npz"
 _ids = itertools.count(1)
 # The bot's own settings (README, Settings): never inherited from the shell running the tests.
 BOT_SETTINGS = (
@@ -69,6 +71,9 @@ class BotProcess:
                 "DATABASE_PATH": str(self.workdir / "bot.sqlite3"),
                 "LOG_LEVEL": "DEBUG",
                 "PYTHONUNBUFFERED": "1",
+                # One embedding cache for every bot the tests start: it is checked
+                # against the texts, so only the first start embeds them all.
+                "VECTORS_CACHE": str(SHARED_VECTORS),
             }
         )
         env.update(self.env)

@@ -268,7 +268,7 @@ def _load_vectors(path: Path, model_id: str, texts: Sequence[str]) -> Vectors | 
 
 
 def _save_vectors(path: Path, model_id: str, texts: Sequence[str], vectors: Vectors) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two processes may write at once
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as f:
