@@ -15,7 +15,7 @@ from bot.faq.content import Content, load_content
 from bot.faq.engine import Engine
 from bot.faq.reply import Reply
 from tests.fake_telegram import FakeTelegram
-from tests.harness import TOKEN, clean_environment
+from tests.harness import clean_environment, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -50,9 +50,7 @@ def run_cli(
 @pytest.fixture
 def tg() -> Iterator[FakeTelegram]:
     """A fresh fake Bot API server on 127.0.0.1 for one test."""
-    server = FakeTelegram(TOKEN).start()
-    yield server
-    server.stop()
+    yield from serving()
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -366,3 +367,17 @@ __all__ = [
     "new_user",
     "quiet",
 ]
+
+
+def serving() -> Iterator[FakeTelegram]:
+    """A fake Bot API server while the generator runs: fixtures `yield from` it."""
+    server = FakeTelegram(TOKEN).start()
+    yield server
+    server.stop()
+
+
+def bot_serving(tg: FakeTelegram, folder: Path, env: dict[str, str]) -> Iterator[BotProcess]:
+    """A bot shared by a module's tests; it must stop cleanly at the end."""
+    process = BotProcess(tg, folder, env).start()
+    yield process
+    assert process.stop() == 0, process.log()

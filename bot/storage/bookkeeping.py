@@ -8,7 +8,7 @@ bookkeeping, never a reply. A full queue drops the write (counted). A
 failing write is counted, logged once per outage (not per message), and
 reported once through `notify`; when writes work again that is logged too.
 
-Standard library only; imports nothing else from `bot`.
+Standard library only, and `bot.storage.db` for the connection.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from bot.storage.db import another_connection
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +39,7 @@ Connect = Callable[[str], sqlite3.Connection]
 
 def connect(path: str) -> sqlite3.Connection:
     """The worker's own connection (the file was already opened and migrated)."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    return conn
+    return another_connection(path, BUSY_TIMEOUT_MS)
 
 
 @dataclass

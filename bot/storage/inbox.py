@@ -38,6 +38,8 @@ BUSY_TIMEOUT_MS = 500
 # After a failed write, updates go straight through (unkept) this long before the next try,
 # so a database locked for seconds costs one wait, not one per batch.
 RETRY_AFTER_SECONDS = 5.0
+# Handled ids older than KEEP_DONE are deleted at start and then this often while running.
+PRUNE_EVERY_SECONDS = 3600.0
 
 
 class Inbox:
@@ -57,6 +59,7 @@ class Inbox:
         self._unmarked: set[int] = set()  # handled, but the done mark could not be written yet
         self._failing = False  # logged once per outage, not per update
         self._retry_at: float | None = None  # in an outage: no write is tried before this
+        self._prune_at = self.monotonic() + PRUNE_EVERY_SECONDS
 
     def admit(self, updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The updates to handle: each new one written first; re-deliveries left out.
@@ -109,6 +112,8 @@ class Inbox:
             return
         self._unmarked.difference_update(batch)
         self._recovered()
+        if self.monotonic() >= self._prune_at:  # a bot that runs for weeks keeps a day only
+            self.prune()
 
     def pending(self, limit: int = 10_000) -> list[dict[str, Any]]:
         """Updates kept but not handled (a crash or a stop left them), oldest first."""
@@ -127,6 +132,7 @@ class Inbox:
 
     def prune(self) -> int:
         """Forget handled ids older than a day; returns how many went."""
+        self._prune_at = self.monotonic() + PRUNE_EVERY_SECONDS
         cutoff = (self.clock() - KEEP_DONE).astimezone(UTC).isoformat()
         try:
             cur = self.conn.execute("DELETE FROM inbox WHERE done = 1 AND received < ?", (cutoff,))

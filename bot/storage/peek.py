@@ -6,20 +6,21 @@ process's lock (up to its busy timeout). Checks made before EVERY update
 in WAL mode a reader never waits for a writer, so these run on a read-only
 connection of their own and only a "maybe" goes on to the database thread.
 
-Standard library only; imports nothing else from `bot`.
+Standard library only, and `bot.storage.db` for the connection.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
+from bot.storage.db import another_connection
+
 READ_BUSY_TIMEOUT_MS = 200  # readers wait only while a checkpoint or recovery holds the file
 
 
 def open_reader(path: str) -> sqlite3.Connection:
     """A connection that only reads the bot's (already opened and migrated) file."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout={READ_BUSY_TIMEOUT_MS}")
+    conn = another_connection(path, READ_BUSY_TIMEOUT_MS)
     conn.execute("PRAGMA query_only=ON")
     return conn
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage.db import forget_person, open_database
-from bot.storage.inbox import RETRY_AFTER_SECONDS, Inbox
+from bot.storage.inbox import PRUNE_EVERY_SECONDS, RETRY_AFTER_SECONDS, Inbox
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -52,6 +52,18 @@ def test_handled_ids_are_forgotten_after_a_day(db: sqlite3.Connection) -> None:
     now[0] = NOW + timedelta(days=1, minutes=1)
     assert inbox.prune() == 1
     assert [u["update_id"] for u in inbox.pending()] == [2]  # pending ones stay
+
+
+def test_a_long_running_bot_forgets_old_handled_ids_on_its_own(db: sqlite3.Connection) -> None:
+    now, seconds = [NOW], [0.0]
+    inbox = Inbox(db, lambda: now[0], monotonic=lambda: seconds[0])
+    inbox.admit([update(1)])
+    inbox.done([1])
+    now[0] = NOW + timedelta(days=2)
+    seconds[0] = PRUNE_EVERY_SECONDS
+    inbox.admit([update(2)])
+    inbox.done([2])
+    assert db.execute("SELECT update_id FROM inbox").fetchall() == [(2,)]
 
 
 def test_when_the_database_cannot_be_written_updates_still_go_through(

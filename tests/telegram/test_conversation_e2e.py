@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.fake_telegram import Call, FakeTelegram
-from tests.harness import TOKEN, BotProcess, User, labels, new_user
+from tests.harness import TOKEN, BotProcess, User, bot_serving, labels, new_user, serving
 
 CAVEAT = "General information, not medical advice."
 
@@ -26,17 +26,12 @@ def shown(call: Call) -> str:
 
 @pytest.fixture(scope="module")
 def tg() -> Iterator[FakeTelegram]:
-    server = FakeTelegram(TOKEN).start()
-    yield server
-    server.stop()
+    yield from serving()
 
 
 @pytest.fixture(scope="module")
 def bot(tg: FakeTelegram, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    process = BotProcess(tg, tmp_path_factory.mktemp("bot"), {})
-    process.start()
-    yield process
-    assert process.stop() == 0, process.log()
+    yield from bot_serving(tg, tmp_path_factory.mktemp("bot"), {})
 
 
 def ask(person: User, text: str, **extra: object) -> Call:

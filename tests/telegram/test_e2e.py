@@ -19,10 +19,12 @@ from tests.harness import (
     TOKEN,
     BotProcess,
     User,
+    bot_serving,
     buttons,
     group_user,
     labels,
     new_user,
+    serving,
 )
 
 ADMIN = 4242
@@ -36,17 +38,12 @@ UNRELATED = "can you recommend a <b>film</b> & a good book?"
 
 @pytest.fixture(scope="module")
 def tg() -> Iterator[FakeTelegram]:
-    server = FakeTelegram(TOKEN).start()
-    yield server
-    server.stop()
+    yield from serving()
 
 
 @pytest.fixture(scope="module")
 def bot(tg: FakeTelegram, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    process = BotProcess(tg, tmp_path_factory.mktemp("bot"), {"ADMIN_CHAT_IDS": str(ADMIN)})
-    process.start()
-    yield process
-    assert process.stop() == 0, process.log()
+    yield from bot_serving(tg, tmp_path_factory.mktemp("bot"), {"ADMIN_CHAT_IDS": str(ADMIN)})
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from bot.faq.content import Content
 from tests.conftest import ROOT, write_faq
 from tests.fake_telegram import Call, FakeTelegram
-from tests.harness import TOKEN, BotProcess, User, labels, new_user
+from tests.harness import BotProcess, User, bot_serving, labels, new_user, serving
 
 ADMIN = 4246
 DOSAGE = "How much magnesium glycinate should I take?"
@@ -27,17 +27,12 @@ NEW_DOSAGE = "REVISED: the article says 200-400 mg a day is commonly recommended
 
 @pytest.fixture(scope="module")
 def tg() -> Iterator[FakeTelegram]:
-    server = FakeTelegram(TOKEN).start()
-    yield server
-    server.stop()
+    yield from serving()
 
 
 @pytest.fixture(scope="module")
 def bot(tg: FakeTelegram, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    process = BotProcess(tg, tmp_path_factory.mktemp("bot"), {"ADMIN_CHAT_IDS": str(ADMIN)})
-    process.start()
-    yield process
-    assert process.stop() == 0, process.log()
+    yield from bot_serving(tg, tmp_path_factory.mktemp("bot"), {"ADMIN_CHAT_IDS": str(ADMIN)})
 
 
 def text(call: Call) -> str:
@@ -125,9 +120,7 @@ def ask_dosage(person: User) -> str:
 @pytest.fixture
 def own_tg() -> Iterator[FakeTelegram]:
     """A server of its own: the module's bot must not take this test's updates."""
-    server = FakeTelegram(TOKEN).start()
-    yield server
-    server.stop()
+    yield from serving()
 
 
 def test_sighup_and_reload_swap_the_content_and_keep_a_broken_file_out(
