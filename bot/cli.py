@@ -139,6 +139,19 @@ def cmd_train_triage(args: argparse.Namespace, settings: Settings, out: TextIO) 
     return 0
 
 
+def cmd_embed(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Write the content's vectors beside it, to commit with it: a fresh start then
+    reads them instead of running the model over every text (seconds on one core)."""
+    from bot.faq.hybrid import SemanticIndex, shipped_vectors
+    from bot.faq.semantic import MiniLM
+
+    content = load_content(args.faq or settings.faq_path)
+    target = shipped_vectors(content.path)
+    index = SemanticIndex(content, MiniLM(), saved=target)
+    out.write(f"{target}: vectors of {len(index)} texts\n")
+    return 0
+
+
 def cmd_unanswered(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from datetime import UTC, datetime
 
@@ -210,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     sub.add_parser("chat", parents=[faq], help="chat with the bot in the terminal")
     sub.add_parser("check", parents=[faq], help="validate and lint the FAQ content")
+    sub.add_parser(
+        "embed", parents=[faq], help="write the content's vectors beside it (commit them with it)"
+    )
     ev = sub.add_parser("eval", parents=[faq], help="accuracy on a labelled question file")
     ev.add_argument("file")
     ev.add_argument(
@@ -232,6 +248,7 @@ COMMANDS = {
     "ask": cmd_ask,
     "chat": cmd_chat,
     "check": cmd_check,
+    "embed": cmd_embed,
     "eval": cmd_eval,
     "run": cmd_run,
     "unanswered": cmd_unanswered,

@@ -25,7 +25,13 @@ def write_faq(folder: Path, text: str) -> Path:
     """A FAQ file in `folder` with the article and triage files beside it, as in content/."""
     path = folder / "faq.yaml"
     path.write_text(text, encoding="utf-8")
-    for name in ("source-article.txt", "triage.yaml", "triage_model.json", "languages.yaml"):
+    for name in (
+        "source-article.txt",
+        "triage.yaml",
+        "triage_model.json",
+        "languages.yaml",
+        "faq-vectors.npz",
+    ):
         shutil.copy(ROOT / "content" / name, folder / name)
     return path
 

@@ -9,8 +9,10 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from bot.faq.semantic import load_known, text_key
 from bot.storage.db import MIGRATIONS, migrate
 from tests.conftest import DATA, ROOT, write_faq
 from tests.conftest import run_cli as run
@@ -236,6 +238,23 @@ def test_triage_weights_that_do_not_fit_are_one_clear_line(tmp_path: Path) -> No
     assert "Traceback" not in result.stderr
     lean = run("--faq", str(path), "ask", "hello", env={"SEMANTIC": "off"})
     assert lean.returncode == 0 and lean.stdout
+
+
+def test_embed_rewrites_the_shipped_vectors_embedding_only_what_changed(tmp_path: Path) -> None:
+    original = (ROOT / "content" / "faq.yaml").read_text(encoding="utf-8")
+    edited = original.replace('"What is magnesium glycinate?"', '"What is it?"', 1)
+    assert edited != original
+    path = write_faq(tmp_path, edited)
+    before = (tmp_path / "faq-vectors.npz").stat().st_mtime_ns
+    started = time.monotonic()
+    result = run("--faq", str(path), "embed")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{tmp_path / 'faq-vectors.npz'}: vectors of ")
+    assert time.monotonic() - started < 30  # one new text, not all of them
+    assert (tmp_path / "faq-vectors.npz").stat().st_mtime_ns != before
+    with np.load(tmp_path / "faq-vectors.npz") as saved:
+        model_id = str(saved["model_id"])
+    assert text_key("What is it?") in load_known(tmp_path / "faq-vectors.npz", model_id, 384)
 
 
 def test_eval_triage_reports_each_part_and_category() -> None:

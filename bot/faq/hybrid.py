@@ -62,10 +62,19 @@ class Semantic:
         return self.off_label
 
 
+def shipped_vectors(content_path: str | Path) -> Path:
+    """Where `python -m bot embed` writes the content's vectors: beside the FAQ file
+    (content/faq.yaml -> content/faq-vectors.npz), committed with it."""
+    path = Path(content_path)
+    return path.with_name(f"{path.stem}-vectors.npz")
+
+
 class SemanticIndex:
     """Every entry's texts and every off-topic example, embedded once per content."""
 
     def __init__(self, content: Content, embedder: Embedder, *, saved: Path | None = None) -> None:
+        """`saved` keeps the vectors between starts; the content's shipped ones
+        (`shipped_vectors`) spare a fresh machine the model time."""
         texts: list[str] = []
         labels: list[str] = []
         for entry in content.entries:
@@ -80,7 +89,8 @@ class SemanticIndex:
             texts.append(text)
             labels.append(UNRELATED)
         self._embedder = embedder
-        self._index = NearestIndex.build(embedder, texts, labels, saved=saved)
+        seed = shipped_vectors(content.path)
+        self._index = NearestIndex.build(embedder, texts, labels, saved=saved, seed=seed)
 
     def __len__(self) -> int:
         return len(self._index)

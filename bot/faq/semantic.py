@@ -254,25 +254,42 @@ def normalise(vectors: npt.ArrayLike) -> Vectors:
     return unit
 
 
-def _load_vectors(path: Path, model_id: str, texts: Sequence[str]) -> Vectors | None:
+def text_key(text: str) -> bytes:
+    """16 bytes naming a text in a vectors file (texts themselves would pad the file)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def stored(vectors: Vectors) -> Vectors:
+    """Vectors as a file keeps them (float16), so an index built from a file and one
+    built by the model decide alike."""
+    rounded: Vectors = np.asarray(vectors, dtype=np.float16).astype(np.float32)
+    return rounded
+
+
+def load_known(path: Path, model_id: str, dimension: int) -> dict[bytes, Vectors]:
+    """The vectors a file keeps for this model, by text key; {} when unusable."""
     try:
         with np.load(path, allow_pickle=False) as saved:
             if str(saved["model_id"]) != model_id:
-                return None
-            if saved["texts"].tolist() != list(texts):
-                return None
-            vectors: Vectors = np.asarray(saved["vectors"], dtype=np.float32)
-    except (OSError, KeyError, ValueError):
-        return None
-    return vectors if vectors.shape[0] == len(texts) else None
+                return {}
+            keys = np.asarray(saved["keys"], dtype=np.uint8)
+            vectors = np.asarray(saved["vectors"], dtype=np.float32)
+    except (OSError, KeyError, ValueError, EOFError):
+        return {}
+    if keys.ndim != 2 or keys.shape[1] != 16 or vectors.shape != (keys.shape[0], dimension):
+        return {}
+    return {key.tobytes(): vec for key, vec in zip(keys, vectors, strict=True)}
 
 
-def _save_vectors(path: Path, model_id: str, texts: Sequence[str], vectors: Vectors) -> None:
+def save_known(path: Path, model_id: str, known: dict[bytes, Vectors]) -> None:
+    """Write atomically; an unwritable place only costs the next start model time."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two processes may write at once
+    keys = np.frombuffer(b"".join(known), dtype=np.uint8).reshape(-1, 16)
+    rows = np.stack(list(known.values())) if known else np.zeros((0, 0), np.float32)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as f:
-            np.savez(f, model_id=np.str_(model_id), texts=np.array(list(texts)), vectors=vectors)
+            np.savez(f, model_id=np.str_(model_id), keys=keys, vectors=rows.astype(np.float16))
         os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):
@@ -309,20 +326,28 @@ class NearestIndex:
         labels: Sequence[str],
         *,
         saved: Path | None = None,
+        seed: Path | None = None,
     ) -> NearestIndex:
-        """Embed the texts; with `saved`, reuse that file's vectors when it holds exactly
-        these texts from this model, and (re)write it otherwise, so a restart costs
-        no model time. An unreadable file is rebuilt; an unwritable one is skipped."""
+        """Embed the texts, reusing every vector `saved` (kept between starts) or
+        `seed` (shipped with the content) holds for this model, so a restart costs no
+        model time and a content edit costs only its changed texts. `saved` is then
+        rewritten to hold exactly these texts. An unreadable file only costs time."""
         if len(texts) != len(labels):
             raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
         if not texts:
             return cls(np.zeros((0, embedder.dimension), np.float32), ())
-        vectors = _load_vectors(saved, embedder.model_id, texts) if saved else None
-        if vectors is None:
-            vectors = embedder.embed(texts)
-            if saved is not None:
-                _save_vectors(saved, embedder.model_id, texts, vectors)
-        return cls(vectors, labels)
+        dim = embedder.dimension
+        kept = load_known(saved, embedder.model_id, dim) if saved else {}
+        known = {**(load_known(seed, embedder.model_id, dim) if seed else {}), **kept}
+        keys = [text_key(t) for t in texts]
+        missing = list({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+        if missing:
+            fresh = stored(embedder.embed([t for _, t in missing]))
+            known.update((k, vec) for (k, _), vec in zip(missing, fresh, strict=True))
+        wanted = dict.fromkeys(keys)
+        if saved is not None and kept.keys() != wanted.keys():
+            save_known(saved, embedder.model_id, {k: known[k] for k in wanted})
+        return cls(np.stack([known[k] for k in keys]), labels)
 
     def __len__(self) -> int:
         return len(self._labels)

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.faq.content import load_content
+from bot.faq.hybrid import SemanticIndex
 from bot.faq.semantic import (
     DIMENSION,
     MODEL,
@@ -22,6 +24,7 @@ from bot.faq.semantic import (
     ModelFile,
     NearestIndex,
     cache_key,
+    load_known,
     normalise,
 )
 
@@ -274,9 +277,9 @@ def test_nearest_phrasing_finds_the_right_topic(embedder: MiniLM) -> None:
 class _Counting:
     """A fake embedder that counts the texts it embeds."""
 
-    def __init__(self, model_id: str = "fake-1") -> None:
+    def __init__(self, model_id: str = "fake-1", dimension: int = 3) -> None:
         self.model_id = model_id
-        self.dimension = 3
+        self.dimension = dimension
         self.embedded = 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -296,15 +299,36 @@ def test_saved_vectors_are_reused_for_the_same_texts_and_model(tmp_path: Path) -
     assert again.labels == ("x", "y", "z")
 
 
-def test_saved_vectors_are_rebuilt_when_texts_or_model_change(tmp_path: Path) -> None:
+def test_a_content_edit_embeds_only_the_changed_texts(tmp_path: Path) -> None:
     saved = tmp_path / "faq.npz"
     fake = _Counting()
     NearestIndex.build(fake, ["a", "bb"], ["x", "y"], saved=saved)
-    NearestIndex.build(fake, ["a", "bb", "c"], ["x", "y", "z"], saved=saved)
-    assert fake.embedded == 5
-    other = _Counting("fake-2")
+    index = NearestIndex.build(fake, ["a", "bb", "c"], ["x", "y", "z"], saved=saved)
+    assert fake.embedded == 3 and index.labels == ("x", "y", "z")
+    other = _Counting("fake-2")  # another model: nothing saved is any use
     NearestIndex.build(other, ["a", "bb", "c"], ["x", "y", "z"], saved=saved)
     assert other.embedded == 3
+
+
+def test_the_saved_file_keeps_only_the_current_texts(tmp_path: Path) -> None:
+    saved = tmp_path / "faq.npz"
+    fake = _Counting()
+    NearestIndex.build(fake, ["a", "bb", "c"], ["x", "y", "z"], saved=saved)
+    NearestIndex.build(fake, ["a"], ["x"], saved=saved)
+    assert len(load_known(saved, "fake-1", 3)) == 1
+
+
+def test_shipped_vectors_spare_the_model_and_decide_as_fresh_ones(tmp_path: Path) -> None:
+    seed = tmp_path / "faq-vectors.npz"
+    fake = _Counting()
+    fresh = NearestIndex.build(fake, ["a", "bb", "a"], ["x", "y", "x"], saved=seed)
+    assert fake.embedded == 2  # a repeated text is embedded once
+    reader = _Counting()
+    cache = tmp_path / "runtime.npz"
+    shipped = NearestIndex.build(reader, ["a", "bb", "a"], ["x", "y", "x"], saved=cache, seed=seed)
+    assert reader.embedded == 0 and cache.exists()
+    np.testing.assert_array_equal(shipped.matrix, fresh.matrix)
+    NearestIndex.build(_Counting("fake-2"), ["a"], ["x"], seed=seed)  # ignored, no error
 
 
 def test_a_damaged_or_unwritable_saved_file_only_costs_time(tmp_path: Path) -> None:
@@ -323,5 +347,23 @@ def test_real_vectors_survive_saving(embedder: MiniLM, tmp_path: Path) -> None:
     texts = ["does it help cramps", "is it safe with kidney disease"]
     saved = tmp_path / "v.npz"
     built = NearestIndex.build(embedder, texts, ["a", "b"], saved=saved)
-    loaded = NearestIndex.build(_Counting(embedder.model_id), texts, ["a", "b"], saved=saved)
+    reader = _Counting(embedder.model_id, embedder.dimension)
+    loaded = NearestIndex.build(reader, texts, ["a", "b"], saved=saved)
+    assert reader.embedded == 0
     np.testing.assert_array_equal(loaded.matrix, built.matrix)
+
+
+class _Refusing(_Counting):
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        raise AssertionError(
+            f"{len(texts)} texts of content/faq.yaml have no shipped vector "
+            "(content/faq-vectors.npz): run `python -m bot embed` and commit the file"
+        )
+
+
+def test_the_shipped_vectors_cover_the_content_so_a_fresh_start_needs_no_model(
+    embedder: MiniLM,
+) -> None:
+    refusing = _Refusing(embedder.model_id, embedder.dimension)
+    index = SemanticIndex(load_content(), refusing)
+    assert len(index) > 1000
