@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.faq.article import Article, load_article
+from bot.faq.forms import QuestionForms, parse_forms
 from bot.faq.language import Languages, load_languages
 from bot.faq.texts import ReminderTexts, ReplyTexts, UiTexts, text_fields
 from bot.faq.triage_content import TriageContent, load_triage
@@ -48,6 +49,9 @@ class Entry:
     # More ways people ask it, for the semantic index only: written by outsiders from
     # the article, never linted against the lexical matcher.
     examples: tuple[str, ...] = ()
+    # The way of asking this entry answers (matching.question_forms), when a neighbour
+    # shares its words and differs by that ("how does it help" / "does it help").
+    form: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,7 @@ class Content:
     languages: Languages | None = None  # "English only" replies (languages_file), if any
     not_covered: tuple[UncoveredTopic, ...] = ()
     unrelated_examples: tuple[str, ...] = ()  # for the semantic layer: clearly not our subject
+    forms: QuestionForms = field(default_factory=QuestionForms)
 
     def entry(self, entry_id: str) -> Entry:
         """Entry by id; KeyError if unknown."""
@@ -158,6 +163,7 @@ def _entries(r: _Reader, raw: Any) -> tuple[Entry, ...]:
                 safety_terms=r.texts(m.get("safety_terms"), f"{at}.safety_terms", allow_empty=True),
                 line=r.doc.line(at),
                 examples=r.texts(m.get("examples"), f"{at}.examples", allow_empty=True),
+                form=r.text(m["form"], f"{at}.form") if m.get("form") is not None else None,
             )
         )
     for i, e in enumerate(entries):
@@ -315,6 +321,11 @@ def parse_content(doc: Located) -> Content:
     for i, p in enumerate(popular):
         if p not in ids:
             raise doc.error(f"popular[{i}]", f"unknown entry id '{p}'")
+    forms = parse_forms(r, matching.get("question_forms"), "matching.question_forms")
+    for i, e in enumerate(entries):
+        if e.form is not None and e.form not in forms.names:
+            known = ", ".join(sorted(forms.names)) or "none defined"
+            raise doc.error(f"entries[{i}].form", f"unknown form '{e.form}' ({known})")
     special: dict[str, str] = {}
     for key in ("dose_entry", "interaction_entry"):
         special[key] = r.identifier(r.field(matching, key, "matching"), f"matching.{key}")
@@ -357,6 +368,7 @@ def parse_content(doc: Located) -> Content:
         unrelated_examples=r.texts(
             matching.get("unrelated_examples"), "matching.unrelated_examples", allow_empty=True
         ),
+        forms=forms,
     )
 
 

@@ -41,6 +41,7 @@ class _Rule:
     terms: PhraseIndex
     context: PhraseIndex
     cues: PhraseIndex
+    asker: PhraseIndex
 
 
 class Coverage:
@@ -54,7 +55,8 @@ class Coverage:
             return PhraseIndex(p for p in phrases if p)
 
         self._rules = tuple(
-            _Rule(t, index(t.terms), index(t.context), index(t.cues)) for t in content.not_covered
+            _Rule(t, index(t.terms), index(t.context), index(t.cues), index(t.asker))
+            for t in content.not_covered
         )
         self._by_id = {t.id: t for t in content.not_covered}
 
@@ -71,7 +73,11 @@ class Coverage:
             where = whole if rule.topic.anywhere else question
             if rule.terms.any_in(where):
                 return rule.topic
-            if rule.context.any_in(whole) and rule.cues.any_in(question):
+            if (
+                rule.context.any_in(whole)
+                and rule.cues.any_in(question)
+                and not rule.asker.any_in(question)
+            ):
                 return rule.topic
         return None
 

@@ -23,6 +23,7 @@ from bot.faq.hybrid import (
     SemanticIndex,
     Weights,
     decide,
+    nudge,
 )
 from bot.faq.language import LanguageGuard
 from bot.faq.matcher import (
@@ -81,6 +82,7 @@ class Engine:
             self.triage_model = load_model(path, embedder.model_id)
             self.semantic = SemanticIndex(content, embedder, saved=vectors)
         self.normalizer = Normalizer(content)
+        self._forms = {e.id: e.form for e in content.entries if e.form is not None}
         self.matcher = Matcher(content, self.normalizer)
         self.coverage = Coverage(content, self.normalizer)
         self.language = LanguageGuard(content.languages) if content.languages else None
@@ -232,7 +234,13 @@ class Engine:
         # serves both. The question part, when there is one, is the second view.
         whole_text = text[:SEMANTIC_INPUT_CHARS]
         views = [whole_text] if view.question == whole_text else [whole_text, view.question]
-        return self._from_decision(self._decide(score_of, self.semantic.assess(views)), dose)
+        semantic = nudge(
+            self.semantic.assess(views),
+            self._forms,
+            self.content.forms.form_of(view.question),
+            self.weights.form,
+        )
+        return self._from_decision(self._decide(score_of, semantic), dose)
 
     def _decide(self, lexical: dict[str, float], semantic: Semantic) -> Decision:
         """The fused decision (a method so that bench/tune_hybrid.py can record its inputs)."""

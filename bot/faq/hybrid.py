@@ -15,7 +15,7 @@ guard and safety rules run before it in the engine.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +41,7 @@ class Weights:
     cascade: float = 75.0  # a lexical clear winner this sure is answered without the model
     meaning: float = 0.62  # a cosine this high, with `meaning_margin` over the next entry, answers
     meaning_margin: float = 0.08
+    form: float = 0.06  # cosine taken from an entry tagged with another question form
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -114,6 +115,18 @@ class SemanticIndex:
                 entries[label] = s
         ranked = dict(sorted(entries.items(), key=lambda kv: -kv[1]))
         return Semantic(ranked, off_label, max(off_score, 0.0))
+
+
+def nudge(semantic: Semantic, forms: dict[str, str], form: str | None, amount: float) -> Semantic:
+    """Entries tagged with a question form (`forms`: entry id -> form) lose `amount`
+    when the message is asked another way. Only a loss: a form is no reason to
+    prefer an entry over one about something else."""
+    if form is None or not amount or not forms:
+        return semantic
+    moved = {
+        e: c - (amount if forms.get(e, form) != form else 0.0) for e, c in semantic.entries.items()
+    }
+    return replace(semantic, entries=dict(sorted(moved.items(), key=lambda kv: -kv[1])))
 
 
 @dataclass(frozen=True)

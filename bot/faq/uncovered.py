@@ -30,7 +30,8 @@ class UncoveredTopic:
     (or anywhere in it when `anywhere`: being pregnant matters even when said
     in passing); `context` words anywhere mark it only with one of `cues` in
     the question part ("my son" is about a child only when the message asks
-    whether to give him something).
+    whether to give him something), unless the question part says it is for the
+    asker (`asker`: "is it safe for me", told after a story about a daughter).
     """
 
     id: str
@@ -41,6 +42,7 @@ class UncoveredTopic:
     examples: tuple[str, ...]
     anywhere: bool = False
     max_age: int | None = None  # a stated age up to this marks the topic ("my 8 year old")
+    asker: tuple[str, ...] = ()
 
 
 def _age(r: Reader, value: Any, where: str) -> int | None:
@@ -79,6 +81,7 @@ def parse_uncovered(
                 examples=r.texts(m.get("examples"), f"{at}.examples", allow_empty=True),
                 anywhere=r.flag(m.get("anywhere", False), f"{at}.anywhere"),
                 max_age=_age(r, m.get("max_age"), f"{at}.max_age"),
+                asker=r.texts(m.get("asker"), f"{at}.asker", allow_empty=True),
             )
         )
     return tuple(topics)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.faq.content import ContentError, load_content
+from bot.faq.content import Content, ContentError, load_content
 from bot.faq.engine import Engine
 from bot.faq.evaluate import evaluate
 from bot.faq.focus import focus, sentences, strip_opener
@@ -119,16 +119,67 @@ def test_topics_the_article_does_not_cover_get_their_own_reply(
         "my kids keep me up at night. does magnesium glycinate help sleep?",
         "I bought it at a cheap shop. Is it well absorbed?",
         "what causes charley horses",
+        "I look after my disabled son full time and can't afford to be ill. Is it safe for me?",
     ],
 )
 def test_a_story_told_first_does_not_change_the_topic(chat: Conversation, message: str) -> None:
     assert chat.say(message).kind is Kind.ANSWER
 
 
+@pytest.mark.parametrize(
+    ("message", "entry"),
+    [
+        ("am I just making expensive wee or does my body actually absorb it?", "bioavailability"),
+        ("my daughter bought me a pillow spray, would it help my sleep?", "sleep"),
+    ],
+)
+def test_a_word_in_passing_does_not_make_the_question_uncovered(
+    semantic_engine: Engine, message: str, entry: str
+) -> None:
+    reply = Conversation(semantic_engine).say(message)
+    assert reply.kind is Kind.ANSWER and reply.entry_id == entry
+
+
 def test_a_childs_dose_never_gets_the_adult_range(chat: Conversation) -> None:
     reply = chat.say("my 8 year old gets cramps, can I give her 200mg")
     assert reply.kind is Kind.NOT_COVERED
     assert "200-400" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("message", "form"),
+    [
+        ("how does it help with cramps?", "how"),
+        ("In what way would magnesium ease my spasms", "how"),
+        ("explain the science behind it", "how"),
+        ("does it actually work for cramps?", "whether"),
+        ("Will it stop my calf cramps or is it hype", "whether"),
+        ("Does it work for spasms, and why is it so popular?", "whether"),
+        ("How's it meant to help? sounds like snake oil", "how"),
+        ("magnesium glycinate", None),
+    ],
+)
+def test_how_a_question_is_asked(content: Content, message: str, form: str | None) -> None:
+    assert content.forms.form_of(message) == form
+
+
+def test_how_it_helps_and_whether_it_works_are_told_apart(semantic_engine: Engine) -> None:
+    chat = Conversation(semantic_engine)
+    assert chat.say("how is magnesium glycinate supposed to help my cramps?").entry_id == (
+        "how-it-helps"
+    )
+    assert chat.say("does magnesium glycinate actually help cramps?").entry_id == "effectiveness"
+    assert chat.say("can it help with my anxiety?").entry_id == "stress-and-anxiety"
+
+
+def test_an_unknown_question_form_is_a_located_error(tmp_path: Path) -> None:
+    text = (ROOT / "content" / "faq.yaml").read_text(encoding="utf-8")
+    bad = text.replace("    form: whether\n", "    form: why-not\n", 1)
+    assert bad != text
+    with pytest.raises(ContentError) as err:
+        load_content(write_faq(tmp_path, bad))
+    assert ".form: unknown form 'why-not'" in str(err.value)
+    assert str(err.value).startswith(str(tmp_path / "faq.yaml") + ":")
 
 
 def test_the_semantic_layer_understands_loose_paraphrase(semantic_engine: Engine) -> None:
@@ -223,16 +274,24 @@ def test_the_development_sets_stay_understood(engine: Engine) -> None:
     assert result.rejection >= 0.85
 
 
+HELD_OUT = (  # as bench/matching.py HELD_OUT: outsiders' sets, never tuned on
+    "outsider_heldout.yaml",
+    "outsider_heldout2.yaml",
+    "outsider_heldout4.yaml",
+    "outsider_heldout7.yaml",
+)
+
+
 def test_questions_nobody_here_wrote_stay_understood(semantic_engine: Engine) -> None:
     """Floors just under today's held-out measurement (`make bench` prints it): the
     goal (93 % top-1, 95 % rejection, 2 % wrong) is not reached; these only stop
     it from getting worse unnoticed."""
     totals = [0, 0, 0, 0, 0]  # correct, in scope, rejected, out of scope, wrong
-    for name in ("outsider_heldout.yaml", "outsider_heldout2.yaml", "outsider_heldout4.yaml"):
+    for name in HELD_OUT:
         r = evaluate(semantic_engine, ROOT / "tests" / "data" / name)
         for i, n in enumerate((r.correct, r.in_scope, r.rejected, r.out_of_scope, r.wrong)):
             totals[i] += n
     correct, in_scope, rejected, out_of_scope, wrong = totals
-    assert correct / in_scope >= 0.86
+    assert correct / in_scope >= 0.88
     assert rejected / out_of_scope >= 0.93
-    assert wrong / (in_scope + out_of_scope) <= 0.035
+    assert wrong / (in_scope + out_of_scope) <= 0.033
