@@ -33,26 +33,14 @@ from rapidfuzz import fuzz, process
 from bench.common import percentile, pin_one_core, table
 from bot.faq.content import Content, load_content
 from bot.faq.engine import Engine
-from bot.faq.evaluate import EvalResult, load_categorised
+from bot.faq.evaluate import DEVELOPMENT_SETS, HELD_OUT_SETS, EvalResult, load_categorised
 from bot.faq.hybrid import shipped_vectors
 from bot.faq.reply import Kind
 from bot.faq.semantic import MiniLM
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-DEVELOPMENT = (
-    "questions.yaml",
-    "holdout.yaml",
-    "outsider.yaml",
-    "outsider_heldout3.yaml",
-    "outsider_heldout5.yaml",
-    "outsider_heldout6.yaml",
-)
-HELD_OUT = (
-    "outsider_heldout.yaml",
-    "outsider_heldout2.yaml",
-    "outsider_heldout4.yaml",
-    "outsider_heldout7.yaml",
-)
+DEVELOPMENT = DEVELOPMENT_SETS
+HELD_OUT = HELD_OUT_SETS
 NAIVE_CUTOFFS = (0.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0)  # the naive matcher gets its best
 N_LATENCY = 1500
 

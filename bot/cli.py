@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from bot.config import Settings, SettingsError, load_settings
 from bot.faq.content import ContentError, load_content
 from bot.faq.engine import Engine
+from bot.faq.evaluate import DEVELOPMENT_SETS
 from bot.faq.reply import Reply
 from bot.faq.semantic import ModelError
 from bot.faq.triage_model import TriageModelError
@@ -126,6 +127,11 @@ def cmd_train_triage(args: argparse.Namespace, settings: Settings, out: TextIO) 
     if "development" not in parts:
         raise ContentError(args.data, 1, "development", "missing: the part to train on")
     emergencies, negatives = parts["development"]
+    from bot.faq.evaluate import load_categorised
+
+    for path in args.ordinary:  # FAQ questions: nobody in them is in danger
+        in_scope, out_of_scope = load_categorised(Path(path))
+        negatives = negatives + [q for q, _ in in_scope] + [q for q, _ in out_of_scope]
     texts = [m for ms in emergencies.values() for m in ms] + negatives
     labels = [c.value for c, ms in emergencies.items() for _ in ms] + [NONE] * len(negatives)
     embedder = MiniLM()
@@ -235,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
         "train-triage", parents=[faq], help="retrain triage's semantic net (development part only)"
     )
     tt.add_argument("--data", default="tests/data/triage.yaml")
+    tt.add_argument(
+        "--ordinary",
+        nargs="*",
+        default=[f"tests/data/{name}" for name in DEVELOPMENT_SETS],
+        help="labelled FAQ question files (development sets only) to train on as ordinary",
+    )
     un = sub.add_parser("unanswered", help="most frequent questions the bot could not answer")
     un.add_argument("--limit", type=int, default=20)
     bk = sub.add_parser("backup", help="copy the live database to PATH (safe while the bot runs)")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from bot.faq.semantic import load_known, text_key
 from bot.storage.db import MIGRATIONS, migrate
@@ -257,8 +258,41 @@ def test_embed_rewrites_the_shipped_vectors_embedding_only_what_changed(tmp_path
     assert text_key("What is it?") in load_known(tmp_path / "faq-vectors.npz", model_id, 384)
 
 
-def test_eval_triage_reports_each_part_and_category() -> None:
-    result = run("eval", "--triage", str(DATA / "triage.yaml"))
+def test_train_triage_learns_ordinary_questions_too(tmp_path: Path) -> None:
+    path = write_faq(tmp_path, (ROOT / "content" / "faq.yaml").read_text(encoding="utf-8"))
+    data = tmp_path / "triage-set.yaml"
+    urgent = [f"i swallowed {n} of my pills and feel awful" for n in range(20, 32)]
+    calm = [f"is it fine to take it with meal number {n}" for n in range(12)]
+    data.write_text(
+        yaml.safe_dump({"development": {"emergencies": {"overdose": urgent}, "negatives": calm}}),
+        encoding="utf-8",
+    )
+    ordinary = tmp_path / "questions.yaml"
+    ordinary.write_text(
+        yaml.safe_dump({"in_scope": {"sleep": ["does it help sleep"]}, "out_of_scope": ["hi"]}),
+        encoding="utf-8",
+    )
+    result = run(
+        "--faq", str(path), "train-triage", "--data", str(data), "--ordinary", str(ordinary)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "trained on 26 development messages" in result.stdout
+    assert json.loads((tmp_path / "triage_model.json").read_text())["examples"] == 26
+
+
+def test_eval_triage_reports_each_part_and_category(tmp_path: Path) -> None:
+    # A few messages per part: the whole file takes the model most of a minute.
+    whole = yaml.safe_load((DATA / "triage.yaml").read_text(encoding="utf-8"))
+    small = {
+        part: {
+            "emergencies": {c: ms[:2] for c, ms in whole[part]["emergencies"].items()},
+            "negatives": whole[part]["negatives"][:5],
+        }
+        for part in ("development", "held_out")
+    }
+    path = tmp_path / "triage.yaml"
+    path.write_text(yaml.safe_dump(small), encoding="utf-8")
+    result = run("eval", "--triage", str(path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("development: recall ")
     assert "\nheld_out: recall " in result.stdout and "self_harm" in result.stdout

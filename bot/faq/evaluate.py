@@ -25,6 +25,25 @@ class Miss:
     got: str
 
 
+# The labelled question sets in tests/data: development is tuned on (and taught
+# to triage's net as ordinary messages); held-out sets were written by outsiders
+# and are never tuned on (bench/matching.py, tests/faq/test_understanding.py).
+DEVELOPMENT_SETS = (
+    "questions.yaml",
+    "holdout.yaml",
+    "outsider.yaml",
+    "outsider_heldout3.yaml",
+    "outsider_heldout5.yaml",
+    "outsider_heldout6.yaml",
+)
+HELD_OUT_SETS = (
+    "outsider_heldout.yaml",
+    "outsider_heldout2.yaml",
+    "outsider_heldout4.yaml",
+    "outsider_heldout7.yaml",
+    "outsider_heldout8.yaml",
+)
+
 REJECTIONS = (Kind.FALLBACK, Kind.SMALLTALK, Kind.NOT_COVERED, Kind.OTHER_LANGUAGE)
 
 

@@ -152,6 +152,7 @@ class Verdict:
     rule_line: int | None = None  # which rule fired (None: the semantic net), for `eval`
     unwell: bool = False  # mentions symptoms, distress or a count of pills
     calm: bool = False  # asks what could happen, tells of the past, or jokes
+    doubtful: bool = False  # the semantic net leans towards an emergency without alarming
 
 
 Span = tuple[int, int]

@@ -57,12 +57,16 @@ class TriageModel:
     cv_recall: float
     cv_false_alarms: float
 
-    def assess(self, vector: Vectors) -> Category | None:
-        """The likeliest category when the message looks urgent, else None."""
+    def assess(self, vector: Vectors, at_least: float = 0.0) -> Category | None:
+        """The likeliest category when the message looks urgent (above the trained
+        threshold and `at_least`), else None."""
+        urgency, category = self.read(vector)
+        return category if urgency > max(self.threshold, at_least) else None
+
+    def read(self, vector: Vectors) -> tuple[float, Category]:
+        """1 - P(none), and the likeliest emergency category."""
         probs = _forward(self.layers, vector.reshape(1, -1).astype(np.float64))[0]
-        if 1.0 - probs[0] <= self.threshold:
-            return None
-        return Category(self.classes[1 + int(np.argmax(probs[1:]))])
+        return float(1.0 - probs[0]), Category(self.classes[1 + int(np.argmax(probs[1:]))])
 
     def to_json(self) -> str:
         return json.dumps(

@@ -123,20 +123,19 @@ def test_a_miss_that_mentions_feeling_unwell_never_offers_the_dose(chat: Convers
 def test_measured_on_the_labelled_messages(engine: Engine, semantic_engine: Engine) -> None:
     """Floors just under today's measurements (the README and the bench print the figures).
 
-    The held-out part (December 2026) is short of the targets (98 % recall,
-    1 % false alarms; today 90 % by the word lists alone, 92 % with the
-    semantic net, 5 % false alarms): these floors only stop it from getting
-    worse unnoticed.
+    The held-out part (December 2026): 98 % recall with the semantic net, 88 %
+    by the word lists alone, 2 % false alarms (the target is 1 %): these
+    floors only stop it from getting worse unnoticed.
     """
     dev, held_out = evaluate_triage(engine.assess, DATA / "triage.yaml")
     assert dev.emergencies >= 250 and dev.negatives >= 250
     assert min(dev.total.values()) >= 15 and min(held_out.total.values()) >= 15
-    assert dev.recall >= 0.96 and dev.false_alarm_rate <= 0.01
-    assert held_out.recall >= 0.89 and held_out.false_alarm_rate <= 0.06
+    assert dev.recall >= 0.95 and dev.false_alarm_rate <= 0.01
+    assert held_out.recall >= 0.86 and held_out.false_alarm_rate <= 0.03
     # The semantic second net only adds urgent verdicts: more recall, a few more alarms.
     dev2, held_out2 = evaluate_triage(semantic_engine.assess, DATA / "triage.yaml")
     assert dev2.recall >= dev.recall and dev2.false_alarm_rate <= 0.01
-    assert held_out2.recall >= held_out.recall + 0.015
+    assert held_out2.recall >= max(0.96, held_out.recall + 0.015)
     assert held_out2.false_alarm_rate <= held_out.false_alarm_rate + 0.01
 
 
@@ -150,6 +149,58 @@ def test_the_semantic_net_catches_what_no_word_list_foresaw(
         assert engine.assess(message).category is None
         reply = semantic_engine.reply(message)
         assert reply.kind is Kind.URGENT and reply.triage == category
+
+
+def test_the_net_reads_past_calm_words_only_when_it_is_very_sure(
+    engine: Engine, semantic_engine: Engine
+) -> None:
+    event = "help my roommate swallowed a full bottle of tylenol an hour ago, says she feels fine"
+    assert engine.assess(event).calm and engine.assess(event).category is None
+    assert semantic_engine.reply(event).triage == "overdose"
+    for question in (
+        "what would happen if someone took a whole bottle?",
+        "is it actually possible to overdose on magnesium glycinate?",
+    ):
+        assert semantic_engine.reply(question).kind is not Kind.URGENT
+
+
+class _LeaningNet:
+    """A triage net that rates every message `urgency` urgent (threshold 0.98)."""
+
+    threshold = 0.98
+
+    def __init__(self, urgency: float) -> None:
+        self.urgency = urgency
+
+    def read(self, vector: object) -> tuple[float, Category]:
+        return self.urgency, Category.BREATHING
+
+
+@pytest.mark.parametrize("urgency", [0.6, 0.9])
+def test_a_net_leaning_towards_an_emergency_gets_no_dose(
+    semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch, urgency: float
+) -> None:
+    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(urgency))
+    reply = semantic_engine.reply("how much magnesium glycinate should I take a day?")
+    assert reply.kind is Kind.FALLBACK and "dosage" not in reply.alternatives
+    assert "contact a doctor" in reply.text and "emergency number" in reply.text
+    assert not AMOUNT.search(reply.text) and "200" not in reply.text
+
+
+def test_a_net_that_sees_nothing_leaves_the_dose_answer(
+    semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.2))
+    reply = semantic_engine.reply("how much magnesium glycinate should I take a day?")
+    assert reply.kind is Kind.ANSWER and reply.entry_id == "dosage"
+    assert "contact a doctor" not in reply.text
+    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.99))
+    assert semantic_engine.reply("how much should I take a day?").kind is Kind.URGENT
+
+
+def test_sudden_onset_is_not_taken_for_an_event_that_is_over(engine: Engine) -> None:
+    message = "my nan's face has dropped on one side and she's slurring, she was fine 10 mins ago"
+    assert engine.assess(message).category is Category.STROKE
 
 
 def test_weights_for_another_embedding_model_are_refused(tmp_path: Path) -> None:
