@@ -134,6 +134,8 @@ def main() -> None:
         started = time.perf_counter()
         hybrid = Engine(content, MiniLM(), vectors=cache)
         start_warm = time.perf_counter() - started
+    rss_hybrid = rss_mb()
+    with tempfile.TemporaryDirectory(prefix="magbot-bench-") as folder:
         # An operator's own FAQ before `python -m bot embed`: every text through the model.
         bare = Path(folder) / "content"
         shutil.copytree(Path(content.path).parent, bare)
@@ -141,7 +143,6 @@ def main() -> None:
         started = time.perf_counter()
         Engine(load_content(bare / Path(content.path).name), MiniLM())
         start_bare = time.perf_counter() - started
-    rss_hybrid = rss_mb()
     semantic_only = Engine(content, MiniLM())
     semantic_only.weights = replace(semantic_only.weights, lexical=0.0, cascade=1000.0)
     best = max(NAIVE_CUTOFFS, key=lambda c: sum(map(len, accuracy(naive_fn(content, c), dev))))
