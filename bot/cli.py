@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from bot.config import Settings, SettingsError, load_settings
 from bot.faq.content import ContentError, load_content
 from bot.faq.engine import Engine
-from bot.faq.evaluate import DEVELOPMENT_SETS
+from bot.faq.evaluate import DEVELOPMENT_SETS, load_categorised
 from bot.faq.reply import Reply
 from bot.faq.semantic import ModelError
 from bot.faq.triage_model import TriageModelError
@@ -127,8 +127,6 @@ def cmd_train_triage(args: argparse.Namespace, settings: Settings, out: TextIO) 
     if "development" not in parts:
         raise ContentError(args.data, 1, "development", "missing: the part to train on")
     emergencies, negatives = parts["development"]
-    from bot.faq.evaluate import load_categorised
-
     for path in args.ordinary:  # FAQ questions: nobody in them is in danger
         in_scope, out_of_scope = load_categorised(Path(path))
         negatives = negatives + [q for q, _ in in_scope] + [q for q, _ in out_of_scope]

@@ -123,12 +123,11 @@ class Engine:
         # Single words that name a safety term's kind ("a drug", "a medicine"): asked
         # as a kind of thing ("is it a drug or a vitamin?") they are no safety question.
         self._kind_words = frozenset(
-            w
+            variant.lower()
             for toks, _ in self._safety
             for canon in toks
             for variant in (canon, *content.synonyms.get(canon, ()))
-            for w in [variant.lower()]
-            if " " not in w
+            if " " not in variant
         )
         self._subject_words = frozenset(
             w

@@ -6,8 +6,8 @@ fuzzy matcher nor the sentence model tells them apart well, and the bot
 used to ask "did you mean" between the two. Content names the forms
 (faq.yaml `matching.question_forms`: cue phrases anywhere, or opening words
 of a clause) and tags the entries that answer one form (`form:`). The form
-whose cue comes first in the question part wins; the engine then nudges
-tagged entries towards or away from the message (see `hybrid.Weights.form`).
+whose cue comes first in the question part wins; the engine then moves a
+tagged entry asked the other way down (see `hybrid.nudge`, `Weights.form`).
 
 Pure string work over content; never raises on a message.
 """
@@ -15,7 +15,6 @@ Pure string work over content; never raises on a message.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,9 +87,7 @@ def _clause_openings(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def parse_forms(
-    r: Reader, raw: Any, where: str, normal: Callable[[str], str] = str.lower
-) -> QuestionForms:
+def parse_forms(r: Reader, raw: Any, where: str) -> QuestionForms:
     """`matching.question_forms`: {name: {cues: [...], openers: [...]}}; may be absent."""
     if raw is None:
         return QuestionForms()
@@ -105,8 +102,8 @@ def parse_forms(
         forms.append(
             QuestionForm(
                 name=str(name),
-                cues=tuple(tuple(_WORD.findall(normal(c))) for c in cues),
-                openers=frozenset(normal(o) for o in openers),
+                cues=tuple(tuple(_WORD.findall(c.lower())) for c in cues),
+                openers=frozenset(o.lower() for o in openers),
             )
         )
     return QuestionForms(tuple(forms))
