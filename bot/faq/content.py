@@ -102,6 +102,7 @@ class Content:
     not_covered: tuple[UncoveredTopic, ...] = ()
     unrelated_examples: tuple[str, ...] = ()  # for the semantic layer: clearly not our subject
     forms: QuestionForms = field(default_factory=QuestionForms)
+    comparison_cues: tuple[str, ...] = ()  # "better than", "instead of": weighing two things
 
     def entry(self, entry_id: str) -> Entry:
         """Entry by id; KeyError if unknown."""
@@ -352,6 +353,9 @@ def parse_content(doc: Located) -> Content:
         subject_terms=terms("subject_terms"),
         other_substances=terms("other_substances"),
         interaction_cues=terms("interaction_cues"),
+        comparison_cues=r.texts(
+            matching.get("comparison_cues"), "matching.comparison_cues", allow_empty=True
+        ),
         subject_pronouns=terms("subject_pronouns"),
         stopwords=terms("stopwords"),
         smalltalk_filler=terms("smalltalk_filler"),

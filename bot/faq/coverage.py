@@ -17,9 +17,10 @@ from bot.faq.normalize import Normalizer, PhraseIndex
 from bot.faq.uncovered import UncoveredTopic
 
 # "my 8 year old", "15yo", "aged 12", "I'm 15", "she is 9": a person's age in years.
+ACTOR_REACH = 3  # an actor verb this close after a context word ("son has bought")
 _UNITS = r"mg|g|mcg|%|kg|lbs?|ft|foot|feet|cm|stone|st|days?|weeks?|months?|hours?|mins?|times?"
 _AGE = re.compile(
-    r"\b(\d{1,3})\s*-?\s*(?:(?:years?|yrs?)\s*-?\s*old|yo|y/o)\b"
+    r"\b(\d{1,3})\s*-?\s*(?:(?:years?|yrs?)\s*-?\s*olds?|yo|y/o)\b"
     r"|\b(?:i'?m|i am|he'?s|she'?s|he is|she is|they'?re|is|aged?)\s+(\d{1,3})\b"
     rf"(?![.,]\d)(?!\s*(?:{_UNITS})\b)",
     re.IGNORECASE,
@@ -42,6 +43,15 @@ class _Rule:
     context: PhraseIndex
     cues: PhraseIndex
     asker: PhraseIndex
+    actor: PhraseIndex
+
+    def names_someone_taking_it(self, tokens: tuple[str, ...]) -> bool:
+        """A context word not followed by an actor verb ("my son says" names no child
+        taking it); one word may come between ("my son has bought me")."""
+        return any(
+            not any(s <= 1 for s, _ in self.actor.find(tokens[end : end + ACTOR_REACH]))
+            for _, end in self.context.find(tokens)
+        )
 
 
 class Coverage:
@@ -55,7 +65,9 @@ class Coverage:
             return PhraseIndex(p for p in phrases if p)
 
         self._rules = tuple(
-            _Rule(t, index(t.terms), index(t.context), index(t.cues), index(t.asker))
+            _Rule(
+                t, index(t.terms), index(t.context), index(t.cues), index(t.asker), index(t.actor)
+            )
             for t in content.not_covered
         )
         self._by_id = {t.id: t for t in content.not_covered}
@@ -74,12 +86,23 @@ class Coverage:
             if rule.terms.any_in(where):
                 return rule.topic
             if (
-                rule.context.any_in(whole)
-                and rule.cues.any_in(question)
+                rule.cues.any_in(question)
                 and not rule.asker.any_in(question)
+                and rule.names_someone_taking_it(whole)
             ):
                 return rule.topic
         return None
+
+    def named(self, topic_id: str, tokens: tuple[str, ...], text: str) -> bool:
+        """Whether the message uses the topic's words at all (or, for a topic with
+        `max_age`, states an age up to it): evidence the meaning alone lacks."""
+        rule = next((r for r in self._rules if r.topic.id == topic_id), None)
+        if rule is None or not rule.topic.needs_words:
+            return True
+        limit = rule.topic.max_age
+        if limit is not None and any(age <= limit for age in stated_ages(text)):
+            return True
+        return rule.terms.any_in(tokens) or rule.context.any_in(tokens)
 
     def get(self, topic_id: str) -> UncoveredTopic | None:
         return self._by_id.get(topic_id)

@@ -24,6 +24,7 @@ from bot.faq.hybrid import (
     Weights,
     decide,
     nudge,
+    settle_by_form,
 )
 from bot.faq.language import LanguageGuard
 from bot.faq.matcher import (
@@ -246,7 +247,9 @@ class Engine:
         safety = [e for toks, e in self._safety if toks.intersection(tokens)]
         if safety and _asks_what_kind(whole.words, self._kind_words):
             safety = []
-        if scope is Scope.OTHER and not (safety and self._refers_to_subject(whole)):
+        if scope is Scope.COMPARISON or (
+            scope is Scope.OTHER and not (safety and self._refers_to_subject(whole))
+        ):
             return self._not_covered("other-substance")
         scored = self._lexical(whole, question)
         score_of = {s.entry_id: s.score for s in scored}
@@ -256,8 +259,11 @@ class Engine:
         if scope is Scope.INTERACTION:
             entry = self.content.entry(self.content.interaction_entry)
             return self._answer(entry, score_of[entry.id], dose)
+        form = self.content.forms.form_of(view.question)
         if self.semantic is None or (
-            self._clear_winner(scored) and scored[0].score >= self.weights.cascade
+            self._clear_winner(scored)
+            and scored[0].score >= self.weights.cascade
+            and self._forms.get(scored[0].entry_id, form) == form  # not asked another way
         ):
             return self._from_scores(scored, dose)
         # The message as sent is also what triage's net embeds: one model run, cached,
@@ -267,10 +273,15 @@ class Engine:
         semantic = nudge(
             self.semantic.assess(views),
             self._forms,
-            self.content.forms.form_of(view.question),
+            form,
             self.weights.form,
         )
-        return self._from_decision(self._decide(score_of, semantic), dose)
+        while (off := semantic.uncovered) and not self.coverage.named(
+            off, whole.tokens, view.whole
+        ):
+            semantic = semantic.without(off)
+        decision = settle_by_form(self._decide(score_of, semantic), self._forms, form)
+        return self._from_decision(decision, dose)
 
     def _decide(self, lexical: dict[str, float], semantic: Semantic) -> Decision:
         """The fused decision (a method so that bench/tune_hybrid.py can record its inputs)."""

@@ -32,16 +32,18 @@ DEVELOPMENT_SETS = (
     "questions.yaml",
     "holdout.yaml",
     "outsider.yaml",
-    "outsider_heldout3.yaml",
-    "outsider_heldout5.yaml",
-    "outsider_heldout6.yaml",
-)
-HELD_OUT_SETS = (
     "outsider_heldout.yaml",
     "outsider_heldout2.yaml",
+    "outsider_heldout3.yaml",
     "outsider_heldout4.yaml",
+    "outsider_heldout5.yaml",
+    "outsider_heldout6.yaml",
     "outsider_heldout7.yaml",
     "outsider_heldout8.yaml",
+)
+HELD_OUT_SETS = (
+    "outsider_heldout9.yaml",
+    "outsider_heldout10.yaml",
 )
 
 REJECTIONS = (Kind.FALLBACK, Kind.SMALLTALK, Kind.NOT_COVERED, Kind.OTHER_LANGUAGE)

@@ -27,11 +27,15 @@ _JOINERS = frozenset({"or", "and", "but", "so"})  # a clause may open after thes
 
 @dataclass(frozen=True)
 class QuestionForm:
-    """One way of asking: cue phrases anywhere, or words that open a clause."""
+    """One way of asking: cue phrases anywhere, or words that open a clause.
+
+    An opener followed by one of `not_before` opens a request, not this form:
+    "can you explain how it works" asks how, though "can" opens it."""
 
     name: str
     cues: tuple[tuple[str, ...], ...]
     openers: frozenset[str]
+    not_before: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,12 @@ class QuestionForms:
         best: tuple[int, str] | None = None
         for form in self.forms:
             at = _first_cue(words, form.cues)
-            opened = [i for i, w in openings if w in form.openers]
+            opened = [
+                i
+                for i, w in openings
+                if w in form.openers
+                and (i + 1 >= len(words) or words[i + 1] not in form.not_before)
+            ]
             if opened and (at is None or opened[0] < at):
                 at = opened[0]
             if at is not None and (best is None or at < best[0]):
@@ -88,7 +97,7 @@ def _clause_openings(text: str) -> list[tuple[int, str]]:
 
 
 def parse_forms(r: Reader, raw: Any, where: str) -> QuestionForms:
-    """`matching.question_forms`: {name: {cues: [...], openers: [...]}}; may be absent."""
+    """`matching.question_forms`: {name: {cues, openers, not_before}}; may be absent."""
     if raw is None:
         return QuestionForms()
     forms = []
@@ -104,6 +113,10 @@ def parse_forms(r: Reader, raw: Any, where: str) -> QuestionForms:
                 name=str(name),
                 cues=tuple(tuple(_WORD.findall(c.lower())) for c in cues),
                 openers=frozenset(o.lower() for o in openers),
+                not_before=frozenset(
+                    w.lower()
+                    for w in r.texts(m.get("not_before"), f"{at}.not_before", allow_empty=True)
+                ),
             )
         )
     return QuestionForms(tuple(forms))

@@ -15,7 +15,7 @@ guard and safety rules run before it in the engine.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +54,14 @@ class Semantic:
     entries: dict[str, float]  # entry id -> cosine, best first
     off_label: str | None  # nearest off-topic label (UNRELATED or an uncovered topic id)
     off_score: float
+    offs: dict[str, float] = field(default_factory=dict)  # every off-topic label's best
+
+    def without(self, label: str) -> Semantic:
+        """The same reading with one off-topic label ruled out: the next nearest leads."""
+        rest = {k: v for k, v in self.offs.items() if k != label}
+        best = max(rest, key=rest.__getitem__, default=None)
+        score = 0.0 if best is None else max(rest[best], 0.0)
+        return replace(self, off_label=best, off_score=score, offs=rest)
 
     @property
     def uncovered(self) -> str | None:
@@ -104,17 +112,17 @@ class SemanticIndex:
         vectors = self._embedder.embed(views)
         sims = np.max(self._index.matrix @ vectors.T, axis=1).tolist()
         entries: dict[str, float] = {}
-        off_label: str | None = None
-        off_score = -1.0
+        offs: dict[str, float] = {}
         for label, s in zip(self._index.labels, sims, strict=True):
             if label == UNRELATED or label.startswith(NOT_COVERED_PREFIX):
-                if s > off_score:
-                    off_label = label.removeprefix(NOT_COVERED_PREFIX)
-                    off_score = s
+                off = label.removeprefix(NOT_COVERED_PREFIX)
+                offs[off] = max(s, offs.get(off, -2.0))
             elif s > entries.get(label, -2.0):
                 entries[label] = s
         ranked = dict(sorted(entries.items(), key=lambda kv: -kv[1]))
-        return Semantic(ranked, off_label, max(off_score, 0.0))
+        off_label = max(offs, key=offs.__getitem__, default=None)
+        off_score = 0.0 if off_label is None else max(offs[off_label], 0.0)
+        return Semantic(ranked, off_label, off_score, offs)
 
 
 def nudge(semantic: Semantic, forms: dict[str, str], form: str | None, amount: float) -> Semantic:
@@ -127,6 +135,21 @@ def nudge(semantic: Semantic, forms: dict[str, str], form: str | None, amount: f
         e: c - (amount if forms.get(e, form) != form else 0.0) for e, c in semantic.entries.items()
     }
     return replace(semantic, entries=dict(sorted(moved.items(), key=lambda kv: -kv[1])))
+
+
+def settle_by_form(decision: Decision, forms: dict[str, str], form: str | None) -> Decision:
+    """A "did you mean" between entries that differ in how a question is asked is
+    no real doubt when the message says how: the choices tagged with another form
+    go, and one left is the answer ("does it truly help?" between how it helps
+    and whether it works)."""
+    if form is None or len(decision.close) < 2:
+        return decision
+    kept = tuple(e for e in decision.close if forms.get(e, form) == form)
+    if len(kept) == len(decision.close) or not kept:
+        return decision
+    if len(kept) == 1:
+        return replace(decision, answer=kept[0], close=())
+    return replace(decision, close=kept)
 
 
 @dataclass(frozen=True)

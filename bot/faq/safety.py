@@ -81,6 +81,7 @@ class Scope(Enum):
     SUBJECT = "subject"  # about magnesium glycinate (or no substance named)
     INTERACTION = "interaction"  # another substance taken together with ours
     OTHER = "other"  # about another supplement or drug only
+    COMPARISON = "comparison"  # another substance weighed against ours ("better than")
 
 
 LINK_WINDOW = 8  # words between our supplement and another substance said together
@@ -105,6 +106,7 @@ class SafetyRules:
         self._subject = frozenset(w for p in phrases(content.subject_terms) for w in p)
         self._cues = PhraseIndex(phrases(content.interaction_cues))
         self._pronouns = frozenset(w for p in phrases(content.subject_pronouns) for w in p)
+        self._compare = PhraseIndex(phrases(content.comparison_cues))
 
     def scope(self, analysis: Analysis) -> Scope:
         """Whether the message is about our supplement, another one, or both together."""
@@ -112,6 +114,8 @@ class SafetyRules:
         spans = self._substances.find(words)
         if not spans:
             return Scope.SUBJECT
+        if self._compare.any_in(words):
+            return Scope.COMPARISON  # "is ibuprofen better for cramps than magnesium?"
         inside = {i for start, end in spans for i in range(start, end)}
         cues = [start for start, _ in self._cues.find(words)]
         subject = [i for i, w in enumerate(words) if i not in inside and w in self._subject]

@@ -76,7 +76,16 @@ NUMBER_WORDS = {
     "hundred": 100,
 }
 # Concepts computed from numbers rather than listed words; rules may use them.
-BUILTIN_CONCEPTS = ("many_pills", "large_amount", "slow_pulse", "fast_pulse", "low_blood_pressure")
+# `denied`: a phrase of a `denial` concept said with a negator ("no chest pain",
+# "my face isn't swollen"): someone telling what is not happening.
+BUILTIN_CONCEPTS = (
+    "many_pills",
+    "large_amount",
+    "slow_pulse",
+    "fast_pulse",
+    "low_blood_pressure",
+    "denied",
+)
 # Concepts the builtins read; content/triage.yaml must define them.
 REQUIRED_CONCEPTS = ("pill", "ingest", "pulse")
 MANY_PILLS = 5  # a count of pills at or above this is far more than one dose
@@ -144,6 +153,7 @@ class Lexicon:
     spellings: dict[str, str] | None = None  # misspelling -> word ("pils" -> "pills")
     now_concept: str = ""  # marks an event happening now ("right now", "just")
     now_overrides: tuple[str, ...] = ()  # calm concepts that do not calm an event now
+    denial: tuple[str, ...] = ()  # concepts whose negated phrases make `denied`
 
 
 @dataclass(frozen=True)
@@ -317,10 +327,15 @@ class Triage:
             if tokens[j] in NEGATORS
         }
         found: dict[str, list[Span]] = {}
+        denied: list[Span] = []
         for name, spans in raw_spans.items():
             kept = [s for s in spans if not _negated(tokens, s[0], consumed)]
             if kept:
                 found[name] = kept
+            if name in self.lexicon.denial:
+                denied.extend(s for s in spans if s not in kept)
+        if denied:
+            found["denied"] = sorted(denied)
         if self._has_joke and _EMOJI_JOKE.search(raw):
             found.setdefault("joke", []).append((0, 0))  # an emoji colours the whole message
         found.update(self._numbers(tokens, raw, found))

@@ -70,7 +70,10 @@ def parse_triage(doc: Located) -> TriageContent:
     if now is not None and now not in known:
         raise doc.error("now_concept", f"unknown concept '{now}'")
     overrides = _names(doc, top.get("now_overrides"), "now_overrides", known)
-    lexicon = Lexicon(concepts, rules, unwell, calm, wide, spellings, str(now or ""), overrides)
+    denial = _names(doc, top.get("denial_concepts"), "denial_concepts", known)
+    lexicon = Lexicon(
+        concepts, rules, unwell, calm, wide, spellings, str(now or ""), overrides, denial
+    )
     return TriageContent(doc.path, lexicon, replies, line, model_path)
 
 

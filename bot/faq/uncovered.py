@@ -32,6 +32,12 @@ class UncoveredTopic:
     the question part ("my son" is about a child only when the message asks
     whether to give him something), unless the question part says it is for the
     asker (`asker`: "is it safe for me", told after a story about a daughter).
+    A context word followed by one of `actor` ("my son bought me", "my
+    granddaughter says") names someone acting, not someone taking it.
+    With `needs_words`, a message near the topic's examples in meaning is
+    taken for it only when it also uses one of its terms or context words (or
+    an age under `max_age`): "will it help her?" about a wife is close to
+    "will it help her?" about a daughter, and only the words tell them apart.
     """
 
     id: str
@@ -43,6 +49,8 @@ class UncoveredTopic:
     anywhere: bool = False
     max_age: int | None = None  # a stated age up to this marks the topic ("my 8 year old")
     asker: tuple[str, ...] = ()
+    actor: tuple[str, ...] = ()
+    needs_words: bool = False  # the semantic layer names it only if the message uses its words
 
 
 def _age(r: Reader, value: Any, where: str) -> int | None:
@@ -71,6 +79,8 @@ def parse_uncovered(
         cues = r.texts(m.get("cues"), f"{at}.cues", allow_empty=True)
         if bool(context) != bool(cues):
             raise r.doc.error(at, "'context' and 'cues' go together: give both or neither")
+        if m.get("actor") and not context:
+            raise r.doc.error(f"{at}.actor", "only means something with 'context'")
         topics.append(
             UncoveredTopic(
                 id=ident,
@@ -82,6 +92,8 @@ def parse_uncovered(
                 anywhere=r.flag(m.get("anywhere", False), f"{at}.anywhere"),
                 max_age=_age(r, m.get("max_age"), f"{at}.max_age"),
                 asker=r.texts(m.get("asker"), f"{at}.asker", allow_empty=True),
+                actor=r.texts(m.get("actor"), f"{at}.actor", allow_empty=True),
+                needs_words=r.flag(m.get("needs_words", False), f"{at}.needs_words"),
             )
         )
     return tuple(topics)

@@ -16,7 +16,7 @@ from bot.faq.content import Content, ContentError, load_content
 from bot.faq.engine import Engine
 from bot.faq.evaluate import HELD_OUT_SETS, evaluate
 from bot.faq.focus import focus, sentences, strip_opener
-from bot.faq.hybrid import Semantic, Weights, decide
+from bot.faq.hybrid import Decision, Semantic, Weights, decide, settle_by_form
 from bot.faq.reply import Kind
 from tests.conftest import ROOT, Conversation, write_faq
 
@@ -140,6 +140,91 @@ def test_a_word_in_passing_does_not_make_the_question_uncovered(
     assert reply.kind is Kind.ANSWER and reply.entry_id == entry
 
 
+@pytest.mark.parametrize(
+    ("message", "entry"),
+    [
+        (
+            "My son bought me a bottle for Christmas. How do I start, the full amount?",
+            "start-slowly",
+        ),
+        ("I've been on it two years. My granddaughter says that's too long. Is it safe?", "safety"),
+        ("I am 55 years old and get cramps. How many mg a day is normal?", "dosage"),
+    ],
+)
+def test_a_child_who_acts_is_not_a_child_taking_it(
+    chat: Conversation, message: str, entry: str
+) -> None:
+    reply = chat.say(message)
+    assert reply.kind is not Kind.NOT_COVERED, reply.text
+    assert chat.say("my son is 12, can he take it").topic == "children"
+    assert chat.say("My junior squad is mostly 15-year-olds. Can they take it?").topic == (
+        "children"
+    )
+
+
+def test_meaning_alone_never_makes_an_adult_a_child_or_a_pet(semantic_engine: Engine) -> None:
+    """ "will it help her?" about a wife is near "will it help her?" about a daughter:
+    the children and pets replies need a word for a child or an animal."""
+    chat = Conversation(semantic_engine)
+    wife = chat.say("My wife cannot sleep well at night. Will magnesium glycinate help her?")
+    assert wife.kind is Kind.ANSWER and wife.entry_id == "sleep"
+    assert chat.say("does magnesium work for charlie horses").topic != "pets"
+    assert chat.say("can my 7 year old have some for her sleep").topic == "children"
+    assert chat.say("can rabbits have magnesium supplements").topic == "pets"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "is ibuprofen better for cramps than magnesium",
+        "Would a melatonin tablet do a better job for my sleep than magnesium?",
+        "can i take paracetamol for the cramp instead of the magnesium",
+    ],
+)
+def test_weighing_another_substance_against_ours_is_not_covered(
+    chat: Conversation, message: str
+) -> None:
+    reply = chat.say(message)
+    assert (reply.kind, reply.topic) == (Kind.NOT_COVERED, "other-substance"), reply.text
+    # Taking them together is still the medications answer.
+    assert chat.say("can I take it with ibuprofen?").entry_id == "medications"
+
+
+def test_another_form_told_first_and_then_compared_is_not_covered(chat: Conversation) -> None:
+    reply = chat.say(
+        "I've got a big bottle of magnesium citrate in the cupboard. "
+        "Would that work just as well for my cramps?"
+    )
+    assert (reply.kind, reply.topic) == (Kind.NOT_COVERED, "other-forms")
+    told = chat.say("I used to take citrate years ago. Is glycinate safe for most people?")
+    assert told.kind is Kind.ANSWER and told.entry_id == "safety"
+
+
+@pytest.mark.parametrize(
+    ("message", "entry"),
+    [
+        (
+            "Does magnesium glycinate truly help with muscle spasms? Honest answer please",
+            "effectiveness",
+        ),
+        ("will magnesium help my leg cramps", "effectiveness"),
+        ("Can you explain to me how magnesium glycinate works to ease spasms?", "how-it-helps"),
+        ("How's this magnesium meant to help with cramps, then?", "how-it-helps"),
+    ],
+)
+def test_how_a_question_is_asked_settles_how_against_whether(
+    semantic_engine: Engine, message: str, entry: str
+) -> None:
+    reply = Conversation(semantic_engine).say(message)
+    assert (reply.kind, reply.entry_id) == (Kind.ANSWER, entry)
+
+
+def test_a_dropped_g_is_read_before_any_typo(engine: Engine) -> None:
+    """ "stayin hydrated" is staying hydrated, not a statin (another drug)."""
+    words = engine.normalizer.analyse("how much does stayin hydrated matter").words
+    assert "staying" in words and "statin" not in words
+
+
 def test_asking_what_kind_of_thing_it_is_is_no_medications_question(
     semantic_engine: Engine,
 ) -> None:
@@ -168,6 +253,8 @@ def test_a_childs_dose_never_gets_the_adult_range(chat: Conversation) -> None:
         ("Does it work for spasms, and why is it so popular?", "whether"),
         ("How's it meant to help? sounds like snake oil", "how"),
         ("magnesium glycinate", None),
+        ("Can you explain how it eases spasms?", "how"),  # a request, though "can" opens it
+        ("calcium in the muscles, is that how it sorts out spasms?", "how"),
     ],
 )
 def test_how_a_question_is_asked(content: Content, message: str, form: str | None) -> None:
@@ -240,6 +327,22 @@ def test_an_off_topic_example_nearer_than_any_entry_wins() -> None:
 def test_a_faraway_off_topic_example_does_not_win() -> None:
     d = decide({"a": 90.0}, _semantic({"a": 0.4}, ("none", 0.42)), W)
     assert d.off_topic is None
+
+
+def test_ruling_out_an_off_topic_label_lets_the_next_nearest_lead() -> None:
+    reading = Semantic({"a": 0.5}, "children", 0.7, {"children": 0.7, "pregnancy": 0.66})
+    assert reading.without("children").off_label == "pregnancy"
+    assert reading.without("children").off_score == 0.66
+    assert reading.without("children").without("pregnancy").off_label is None
+
+
+def test_a_choice_between_how_and_whether_is_settled_by_the_form() -> None:
+    forms = {"how": "how", "whether": "whether"}
+    ask = Decision(None, ("how", "whether", "sleep"), 60.0, None)
+    assert settle_by_form(ask, forms, "whether").close == ("whether", "sleep")
+    two = Decision(None, ("how", "whether"), 60.0, None)
+    assert settle_by_form(two, forms, "how").answer == "how"
+    assert settle_by_form(two, forms, None) == two  # no form said: still a choice
 
 
 # -- content and evaluation -------------------------------------------------------
