@@ -244,7 +244,11 @@ class Engine:
         dose = dose_mention(analysis.raw)
         scope = self.rules.scope(whole)
         tokens = set(whole.tokens).union(question.tokens)
-        safety = [e for toks, e in self._safety if toks.intersection(tokens)]
+        safety = [
+            e
+            for toks, e in self._safety
+            if toks.intersection(tokens) and _affirmed(toks, whole.tokens + question.tokens)
+        ]
         if safety and _asks_what_kind(whole.words, self._kind_words):
             safety = []
         if scope is Scope.COMPARISON or (
@@ -405,6 +409,19 @@ class Engine:
 
 _CONTINUATIONS = ("and", "but", "or", "so", "also", "then", "what if", "what about", "how about")
 _BACK_REFERENCES = frozenset({"it", "its", "it's", "that", "this", "them", "those", "these", "one"})
+
+
+NEGATORS = frozenset({"no", "not", "none", "never", "without", "nor", "dont", "doesnt", "isnt"})
+NEGATION_REACH = 3  # "not on any medication": a negator this close before a term denies it
+
+
+def _affirmed(terms: frozenset[str], tokens: tuple[str, ...]) -> bool:
+    """Some use of a safety term that no negator just before denies: "no meds, no
+    conditions" is no medications question, "I don't take any meds except warfarin" is."""
+    return any(
+        t in terms and NEGATORS.isdisjoint(tokens[max(0, i - NEGATION_REACH) : i])
+        for i, t in enumerate(tokens)
+    )
 
 
 def _asks_what_kind(words: tuple[str, ...], kinds: frozenset[str]) -> bool:

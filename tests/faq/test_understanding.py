@@ -219,6 +219,12 @@ def test_how_a_question_is_asked_settles_how_against_whether(
     assert (reply.kind, reply.entry_id) == (Kind.ANSWER, entry)
 
 
+def test_a_denied_medication_is_no_medications_question(chat: Conversation) -> None:
+    reply = chat.say("I'm not on any medication and I'm healthy. Is it safe for most people?")
+    assert reply.entry_id == "safety"
+    assert chat.say("I don't take any meds except warfarin, is it ok?").entry_id == "medications"
+
+
 def test_a_dropped_g_is_read_before_any_typo(engine: Engine) -> None:
     """ "stayin hydrated" is staying hydrated, not a statin (another drug)."""
     words = engine.normalizer.analyse("how much does stayin hydrated matter").words
