@@ -49,6 +49,10 @@ CALM_NET_THRESHOLD = 0.995  # how sure the net must be of an emergency the lexic
 # Cross-validated on the development messages, 0.5 catches 14 of the 19 emergencies
 # both nets miss, and costs 3 of 79 ordinary dosage questions their answer.
 DOUBTFUL_NET = 0.5
+# The same for a message the word lists found calm ("would it be enough?" reads as a
+# question), with a higher bar: on development it takes the one missed emergency that
+# got the dose answer to none, and costs no ordinary question its answer.
+DOUBTFUL_CALM_NET = 0.9
 
 MAX_RELATED = 3
 FOLLOW_UP_MAX_WORDS = 8  # longer messages say enough to be understood alone
@@ -160,11 +164,10 @@ class Engine:
         reply = reply or self._reply(text)
         if last_topic is not None and self.content.has_entry(last_topic):
             reply = self._follow_up(text, reply, last_topic)
-        if verdict.doubtful:  # maybe an emergency: say less, and never a dose
+        if verdict.doubtful:  # maybe an emergency: say less, never a dose, say where help is
             if reply.entry_id == self.content.dose_entry:
                 reply = self._fallback(reply.score)
-            if any(c.entry_id == self.content.dose_entry for c in reply.choices):
-                return self._fail_safe(reply, verdict)
+            return self._fail_safe(reply, verdict)
         return self._fail_safe(reply, verdict) if verdict.unwell else reply
 
     def _follow_up(self, text: str, alone: Reply, last_topic: str) -> Reply:
@@ -206,7 +209,8 @@ class Engine:
         happen, an event long past, "lol") the net is still asked, but must be
         surer (CALM_NET_THRESHOLD): "lol i think i overdosed" is calm to a word
         list and not to a reader. A message the net rates at least DOUBTFUL_NET
-        urgent without alarming is `doubtful`: it gets no dose (see `reply`).
+        (DOUBTFUL_CALM_NET if calm) urgent without alarming is `doubtful`: it gets
+        no dose, and the "if you feel unwell" line (see `reply`).
         The net is not asked when the FAQ answers confidently with anything but
         the dose and nothing unwell is said: on tests/data/triage.yaml that loses
         no catch, and it spares the model on about half of ordinary questions.
@@ -226,7 +230,7 @@ class Engine:
         bar = max(self.triage_model.threshold, CALM_NET_THRESHOLD if verdict.calm else 0.0)
         if urgency > bar:
             return Verdict(category, None, True), reply
-        if urgency >= DOUBTFUL_NET and not verdict.calm:
+        if urgency >= (DOUBTFUL_CALM_NET if verdict.calm else DOUBTFUL_NET):
             return replace(verdict, doubtful=True), reply
         return verdict, reply
 
@@ -355,8 +359,10 @@ class Engine:
         if reply.kind is Kind.SMALLTALK:
             return reply
         note = self.content.triage.unwell_line
-        choices = tuple(c for c in reply.choices if c.entry_id != self.content.dose_entry)
-        return _with(reply, choices=choices, notes=(*reply.notes, note))
+        dose = self.content.dose_entry
+        choices = tuple(c for c in reply.choices if c.entry_id != dose)
+        related = tuple(c for c in reply.related if c.entry_id != dose)
+        return _with(reply, choices=choices, related=related, notes=(*reply.notes, note))
 
     # -- reply builders ---------------------------------------------------
 

@@ -226,6 +226,28 @@ def test_a_net_leaning_towards_an_emergency_gets_no_dose(
     assert not AMOUNT.search(reply.text) and "200" not in reply.text
 
 
+def test_a_calm_looking_message_the_net_fears_gets_no_dose_and_where_help_is(
+    semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "what would happen if I took 120 of them? how much should I take?"
+    assert semantic_engine.assess(question).calm
+    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.95))
+    careful = semantic_engine.reply(question)
+    assert careful.kind is not Kind.URGENT and careful.entry_id != "dosage"
+    assert "emergency number" in careful.text and not AMOUNT.search(careful.text)
+    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.6))
+    assert semantic_engine.reply(question).entry_id == "dosage"  # calm: a higher bar
+
+
+def test_a_doubtful_answer_on_another_topic_still_says_where_help_is(
+    semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.7))
+    reply = semantic_engine.reply("does it make you sleepy if you take it on an empty stomach")
+    assert reply.kind is not Kind.URGENT
+    assert "contact a doctor" in reply.text and "dosage" not in reply.alternatives
+
+
 def test_a_net_that_sees_nothing_leaves_the_dose_answer(
     semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
