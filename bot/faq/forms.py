@@ -15,7 +15,7 @@ Pure string work over content; never raises on a message.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.faq.yamlsource import Reader
@@ -36,6 +36,15 @@ class QuestionForm:
     cues: tuple[tuple[str, ...], ...]
     openers: frozenset[str]
     not_before: frozenset[str] = frozenset()
+    by_first: dict[str, tuple[tuple[str, ...], ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        # Cues by first word: one pass over a message, not one per cue.
+        for cue in self.cues:
+            if cue:
+                self.by_first[cue[0]] = (*self.by_first.get(cue[0], ()), cue)
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,7 @@ class QuestionForms:
         openings = _clause_openings(text.lower())
         best: tuple[int, str] | None = None
         for form in self.forms:
-            at = _first_cue(words, form.cues)
+            at = _first_cue(words, form.by_first)
             opened = [
                 i
                 for i, w in openings
@@ -68,15 +77,12 @@ class QuestionForms:
         return best[1] if best else None
 
 
-def _first_cue(words: list[str], cues: tuple[tuple[str, ...], ...]) -> int | None:
-    first: int | None = None
-    for cue in cues:
-        n = len(cue)
-        for i in range(len(words) - n + 1):
-            if tuple(words[i : i + n]) == cue:
-                first = i if first is None else min(first, i)
-                break
-    return first
+def _first_cue(words: list[str], by_first: dict[str, tuple[tuple[str, ...], ...]]) -> int | None:
+    for i, word in enumerate(words):
+        for cue in by_first.get(word, ()):
+            if tuple(words[i : i + len(cue)]) == cue:
+                return i
+    return None
 
 
 def _clause_openings(text: str) -> list[tuple[int, str]]:

@@ -162,9 +162,9 @@ def test_a_miss_that_mentions_feeling_unwell_never_offers_the_dose(chat: Convers
 def test_measured_on_the_labelled_messages(engine: Engine, semantic_engine: Engine) -> None:
     """Floors just under today's measurements (the README and the bench print the figures).
 
-    The held-out part (December 2026): 98 % recall with the semantic net, 88 %
-    by the word lists alone, 2 % false alarms (the target is 1 %): these
-    floors only stop it from getting worse unnoticed.
+    The held-out part (part F, 7 December 2026): 97.5 % recall with the semantic
+    net, 87 % by the word lists alone, 2.7 % false alarms (the targets are 98 %
+    and 1 %): these floors only stop it from getting worse unnoticed.
     """
     dev, held_out = evaluate_triage(engine.assess, DATA / "triage.yaml")
     assert dev.emergencies >= 250 and dev.negatives >= 250
