@@ -275,11 +275,11 @@ class Engine:
         ):
             return self._from_scores(scored, dose)
         # The message as sent is also what triage's net embeds: one model run, cached,
-        # serves both. The question part, when there is one, is the second view.
-        whole_text = text[:SEMANTIC_INPUT_CHARS]
-        views = [whole_text] if view.question == whole_text else [whole_text, view.question]
+        # serves both. The question part is scored lexically only: embedding it as a
+        # second view cost a second model run and, on the 3,481 development
+        # questions, 0.4 points of top-1.
         semantic = nudge(
-            self.semantic.assess(views),
+            self.semantic.assess([text[:SEMANTIC_INPUT_CHARS]]),
             self._forms,
             form,
             self.weights.form,

@@ -100,6 +100,14 @@ class SemanticIndex:
         self._embedder = embedder
         seed = shipped_vectors(content.path)
         self._index = NearestIndex.build(embedder, texts, labels, saved=saved, seed=seed)
+        # Rows grouped by label (labels in order of first appearance), so each
+        # label's best cosine is one numpy reduction, not a Python loop per row.
+        code_of = {label: i for i, label in enumerate(dict.fromkeys(self._index.labels))}
+        names = list(code_of)
+        codes = np.array([code_of[x] for x in self._index.labels], dtype=np.int64)
+        self._order = np.argsort(codes, kind="stable")
+        self._starts = np.searchsorted(codes[self._order], np.arange(len(names)))
+        self._names = names
 
     def __len__(self) -> int:
         return len(self._index)
@@ -110,14 +118,15 @@ class SemanticIndex:
         if not views or not len(self._index):
             return Semantic({}, None, 0.0)
         vectors = self._embedder.embed(views)
-        sims = np.max(self._index.matrix @ vectors.T, axis=1).tolist()
+        sims = np.max(self._index.matrix @ vectors.T, axis=1)
+        best = np.maximum.reduceat(sims[self._order], self._starts).tolist()
         entries: dict[str, float] = {}
         offs: dict[str, float] = {}
-        for label, s in zip(self._index.labels, sims, strict=True):
+        for label, s in zip(self._names, best, strict=True):
             if label == UNRELATED or label.startswith(NOT_COVERED_PREFIX):
                 off = label.removeprefix(NOT_COVERED_PREFIX)
                 offs[off] = max(s, offs.get(off, -2.0))
-            elif s > entries.get(label, -2.0):
+            else:
                 entries[label] = s
         ranked = dict(sorted(entries.items(), key=lambda kv: -kv[1]))
         off_label = max(offs, key=offs.__getitem__, default=None)
