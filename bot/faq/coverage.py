@@ -44,10 +44,15 @@ class _Rule:
     cues: PhraseIndex
     asker: PhraseIndex
     actor: PhraseIndex
+    recipient: PhraseIndex
+    adults: PhraseIndex
 
-    def names_someone_taking_it(self, tokens: tuple[str, ...]) -> bool:
+    def names_someone_taking_it(self, tokens: tuple[str, ...], question: tuple[str, ...]) -> bool:
         """A context word not followed by an actor verb ("my son says" names no child
-        taking it); one word may come between ("my son has bought me")."""
+        taking it; one word may come between: "my son has bought me"), or any
+        context word when the question asks about them ("can she take it?")."""
+        if self.recipient.any_in(question):
+            return self.context.any_in(tokens)
         return any(
             not any(s <= 1 for s, _ in self.actor.find(tokens[end : end + ACTOR_REACH]))
             for _, end in self.context.find(tokens)
@@ -66,7 +71,14 @@ class Coverage:
 
         self._rules = tuple(
             _Rule(
-                t, index(t.terms), index(t.context), index(t.cues), index(t.asker), index(t.actor)
+                t,
+                index(t.terms),
+                index(t.context),
+                index(t.cues),
+                index(t.asker),
+                index(t.actor),
+                index(t.recipient),
+                index(t.adults),
             )
             for t in content.not_covered
         )
@@ -88,21 +100,27 @@ class Coverage:
             if (
                 rule.cues.any_in(question)
                 and not rule.asker.any_in(question)
-                and rule.names_someone_taking_it(whole)
+                and rule.names_someone_taking_it(whole, question)
             ):
                 return rule.topic
         return None
 
     def named(self, topic_id: str, tokens: tuple[str, ...], text: str) -> bool:
-        """Whether the message uses the topic's words at all (or, for a topic with
-        `max_age`, states an age up to it): evidence the meaning alone lacks."""
+        """Whether the words allow the topic the meaning suggests: its own words (or,
+        for a topic with `max_age`, an age up to it) where it `needs_words`, and no
+        adult of its `adults` named without one."""
         rule = next((r for r in self._rules if r.topic.id == topic_id), None)
-        if rule is None or not rule.topic.needs_words:
+        if rule is None:
             return True
         limit = rule.topic.max_age
-        if limit is not None and any(age <= limit for age in stated_ages(text)):
-            return True
-        return rule.terms.any_in(tokens) or rule.context.any_in(tokens)
+        own = (
+            (limit is not None and any(age <= limit for age in stated_ages(text)))
+            or rule.terms.any_in(tokens)
+            or rule.context.any_in(tokens)
+        )
+        if rule.topic.needs_words and not own:
+            return False
+        return own or not rule.adults.any_in(tokens)
 
     def get(self, topic_id: str) -> UncoveredTopic | None:
         return self._by_id.get(topic_id)

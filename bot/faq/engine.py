@@ -255,10 +255,10 @@ class Engine:
         ]
         if safety and _asks_what_kind(whole.words, self._kind_words):
             safety = []
-        if scope is Scope.COMPARISON or (
-            scope is Scope.OTHER and not (safety and self._refers_to_subject(whole))
+        if scope in (Scope.OTHER, Scope.COMPARISON) and not (
+            safety and self._refers_to_subject(whole)
         ):
-            return self._not_covered("other-substance")
+            return self._not_covered("other-substance")  # kidney or medication words win
         scored = self._lexical(whole, question)
         score_of = {s.entry_id: s.score for s in scored}
         if safety:
@@ -271,7 +271,7 @@ class Engine:
         if self.semantic is None or (
             self._clear_winner(scored)
             and scored[0].score >= self.weights.cascade
-            and self._forms.get(scored[0].entry_id, form) == form  # not asked another way
+            and self._forms.get(scored[0].entry_id, form) in (None, form)  # not asked otherwise
         ):
             return self._from_scores(scored, dose)
         # The message as sent is also what triage's net embeds: one model run, cached,
@@ -419,15 +419,21 @@ _BACK_REFERENCES = frozenset({"it", "its", "it's", "that", "this", "them", "thos
 
 NEGATORS = frozenset({"no", "not", "none", "never", "without", "nor", "dont", "doesnt", "isnt"})
 NEGATION_REACH = 3  # "not on any medication": a negator this close before a term denies it
+# "not many medications", "no idea about meds": a negator before these denies nothing.
+NOT_DENYING = frozenset({"many", "much", "sure", "idea", "enough", "only", "just"})
 
 
 def _affirmed(terms: frozenset[str], tokens: tuple[str, ...]) -> bool:
     """Some use of a safety term that no negator just before denies: "no meds, no
     conditions" is no medications question, "I don't take any meds except warfarin" is."""
-    return any(
-        t in terms and NEGATORS.isdisjoint(tokens[max(0, i - NEGATION_REACH) : i])
-        for i, t in enumerate(tokens)
-    )
+
+    def denied(i: int) -> bool:
+        return any(
+            tokens[j] in NEGATORS and NOT_DENYING.isdisjoint(tokens[j + 1 : i])
+            for j in range(max(0, i - NEGATION_REACH), i)
+        )
+
+    return any(t in terms and not denied(i) for i, t in enumerate(tokens))
 
 
 def _asks_what_kind(words: tuple[str, ...], kinds: frozenset[str]) -> bool:

@@ -29,13 +29,14 @@ _JOINERS = frozenset({"or", "and", "but", "so"})  # a clause may open after thes
 class QuestionForm:
     """One way of asking: cue phrases anywhere, or words that open a clause.
 
-    An opener followed by one of `not_before` opens a request, not this form:
-    "can you explain how it works" asks how, though "can" opens it."""
+    An opener and the word after it that make one of `requests` open a
+    request, not this form: "can you explain how it works" asks how, though
+    "can" opens it ("do you think it works?" still asks whether)."""
 
     name: str
     cues: tuple[tuple[str, ...], ...]
     openers: frozenset[str]
-    not_before: frozenset[str] = frozenset()
+    requests: frozenset[tuple[str, str]] = frozenset()
     by_first: dict[str, tuple[tuple[str, ...], ...]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
@@ -68,7 +69,7 @@ class QuestionForms:
                 i
                 for i, w in openings
                 if w in form.openers
-                and (i + 1 >= len(words) or words[i + 1] not in form.not_before)
+                and (i + 1 >= len(words) or (w, words[i + 1]) not in form.requests)
             ]
             if opened and (at is None or opened[0] < at):
                 at = opened[0]
@@ -103,7 +104,7 @@ def _clause_openings(text: str) -> list[tuple[int, str]]:
 
 
 def parse_forms(r: Reader, raw: Any, where: str) -> QuestionForms:
-    """`matching.question_forms`: {name: {cues, openers, not_before}}; may be absent."""
+    """`matching.question_forms`: {name: {cues, openers, requests}}; may be absent."""
     if raw is None:
         return QuestionForms()
     forms = []
@@ -119,10 +120,20 @@ def parse_forms(r: Reader, raw: Any, where: str) -> QuestionForms:
                 name=str(name),
                 cues=tuple(tuple(_WORD.findall(c.lower())) for c in cues),
                 openers=frozenset(o.lower() for o in openers),
-                not_before=frozenset(
-                    w.lower()
-                    for w in r.texts(m.get("not_before"), f"{at}.not_before", allow_empty=True)
-                ),
+                requests=_requests(r, m.get("requests"), f"{at}.requests", openers),
             )
         )
     return QuestionForms(tuple(forms))
+
+
+def _requests(
+    r: Reader, raw: Any, where: str, openers: tuple[str, ...]
+) -> frozenset[tuple[str, str]]:
+    """Two words each, the first an opener of the same form ("can you")."""
+    pairs: set[tuple[str, str]] = set()
+    for i, item in enumerate(r.texts(raw, where, allow_empty=True)):
+        words = tuple(_WORD.findall(item.lower()))
+        if len(words) != 2 or words[0] not in {o.lower() for o in openers}:
+            raise r.doc.error(f"{where}[{i}]", "must be two words, the first one of 'openers'")
+        pairs.add((words[0], words[1]))
+    return frozenset(pairs)

@@ -113,7 +113,8 @@ class SemanticIndex:
         return len(self._index)
 
     def assess(self, texts: Sequence[str]) -> Semantic:
-        """Each label's best cosine over the given views of one message (whole, question)."""
+        """Each label's best cosine over the given views of one message (the engine
+        passes one: the message as sent)."""
         views = [t[:MAX_TEXT_CHARS] for t in texts if t.strip()]
         if not views or not len(self._index):
             return Semantic({}, None, 0.0)

@@ -192,12 +192,15 @@ class Normalizer:
             return word
         if word in self._english:
             return word
-        dropped = word + "g"
-        if word.endswith("in") and (dropped in self.vocab or dropped in self._english):
-            return dropped  # "stayin" is staying, not "statin": a dropped g before any typo
         # One edit (OSA counts a swap of neighbours as one) for ordinary words, two for long ones.
         allowed = 1 if len(word) <= 7 else 2
-        return self._typos.closest(word, allowed) or word
+        typo = self._typos.closest(word, allowed)
+        if typo is not None and typo.startswith(word) and len(typo) == len(word) + 1:
+            return typo  # "creatin" is creatine: one letter missing at the end
+        dropped = word + "g"
+        if word.endswith("in") and (dropped in self.vocab or dropped in self._english):
+            return dropped  # "stayin" is staying, not "statin": a dropped g before a typo
+        return typo or word
 
     def words(self, text: str) -> tuple[str, ...]:
         """Basic tokens, dictated pieces of the product's name joined, misspellings fixed."""

@@ -114,14 +114,16 @@ class SafetyRules:
         spans = self._substances.find(words)
         if not spans:
             return Scope.SUBJECT
-        if self._compare.any_in(words):
-            return Scope.COMPARISON  # "is ibuprofen better for cramps than magnesium?"
         inside = {i for start, end in spans for i in range(start, end)}
         cues = [start for start, _ in self._cues.find(words)]
         subject = [i for i, w in enumerate(words) if i not in inside and w in self._subject]
+        if subject and any(_linked(p, span, cues) for p in subject for span in spans):
+            return Scope.INTERACTION  # taken together: "with my statin, instead of at night?"
+        weighed = [start for start, _ in self._compare.find(words)]
+        if any(_linked(c, span, weighed) for span in spans for c in weighed):
+            return Scope.COMPARISON  # "is ibuprofen better for cramps than magnesium?"
         if subject:
-            together = any(_linked(p, span, cues) for p in subject for span in spans)
-            return Scope.INTERACTION if together else Scope.SUBJECT
+            return Scope.SUBJECT
         # "take it with ibuprofen": "it" is our supplement. In "fish oil, should it
         # be taken with food" it is the fish oil: a pronoun links only from before.
         pronouns = [i for i, w in enumerate(words) if i not in inside and w in self._pronouns]

@@ -333,7 +333,7 @@ class Triage:
             if kept:
                 found[name] = kept
             if name in self.lexicon.denial:
-                denied.extend(s for s in spans if s not in kept)
+                denied.extend(s for s in spans if s not in kept and not _first_time(tokens, s[0]))
         if denied:
             found["denied"] = sorted(denied)
         if self._has_joke and _EMOJI_JOKE.search(raw):
@@ -442,6 +442,15 @@ def _within(groups: list[list[Span]], options: list[list[Span]], window: int) ->
         return False
 
     return search(0, 10**9, -1)
+
+
+FIRST_TIME = frozenset({"never", "without"})  # "never had hives like this": no denial
+
+
+def _first_time(tokens: tuple[str, ...], start: int) -> bool:
+    """ "never had chest pain like this" tells of a first time, not of an absence."""
+    window = tokens[max(0, start - NEGATION_WINDOW) : start]
+    return any(t in FIRST_TIME for t in window)
 
 
 def _negated(tokens: tuple[str, ...], start: int, consumed: set[int]) -> bool:

@@ -70,7 +70,7 @@ def parse_triage(doc: Located) -> TriageContent:
     if now is not None and now not in known:
         raise doc.error("now_concept", f"unknown concept '{now}'")
     overrides = _names(doc, top.get("now_overrides"), "now_overrides", known)
-    denial = _names(doc, top.get("denial_concepts"), "denial_concepts", known)
+    denial = _names(doc, top.get("denial_concepts"), "denial_concepts", set(concepts))
     lexicon = Lexicon(
         concepts, rules, unwell, calm, wide, spellings, str(now or ""), overrides, denial
     )
@@ -117,7 +117,7 @@ def _names(doc: Located, raw: Any, where: str, known: set[str]) -> tuple[str, ..
     if not isinstance(raw, list):
         raise doc.error(where, "must be a list of concept names")
     for i, name in enumerate(raw):
-        if name not in known:
+        if not isinstance(name, str) or name not in known:
             raise doc.error(f"{where}[{i}]", f"unknown concept '{name}'")
     return tuple(str(n) for n in raw)
 

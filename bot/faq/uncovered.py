@@ -33,11 +33,14 @@ class UncoveredTopic:
     whether to give him something), unless the question part says it is for the
     asker (`asker`: "is it safe for me", told after a story about a daughter).
     A context word followed by one of `actor` ("my son bought me", "my
-    granddaughter says") names someone acting, not someone taking it.
+    granddaughter says") names someone acting, not someone taking it, unless
+    the question part asks about them (`recipient`: "can she take it?").
     With `needs_words`, a message near the topic's examples in meaning is
     taken for it only when it also uses one of its terms or context words (or
-    an age under `max_age`): "will it help her?" about a wife is close to
-    "will it help her?" about a daughter, and only the words tell them apart.
+    an age under `max_age`). With `adults`, it is not taken for it when it
+    names one of them and no child: "will it help her?" about a wife is close
+    to "will it help her?" about a daughter, and only the words tell them
+    apart, while "my stepson" or "my 3rd grader" must still count.
     """
 
     id: str
@@ -50,7 +53,9 @@ class UncoveredTopic:
     max_age: int | None = None  # a stated age up to this marks the topic ("my 8 year old")
     asker: tuple[str, ...] = ()
     actor: tuple[str, ...] = ()
+    recipient: tuple[str, ...] = ()  # "can she ...": the child is the one asked about
     needs_words: bool = False  # the semantic layer names it only if the message uses its words
+    adults: tuple[str, ...] = ()  # ... and never for a message about one of these alone
 
 
 def _age(r: Reader, value: Any, where: str) -> int | None:
@@ -79,8 +84,9 @@ def parse_uncovered(
         cues = r.texts(m.get("cues"), f"{at}.cues", allow_empty=True)
         if bool(context) != bool(cues):
             raise r.doc.error(at, "'context' and 'cues' go together: give both or neither")
-        if m.get("actor") and not context:
-            raise r.doc.error(f"{at}.actor", "only means something with 'context'")
+        for key in ("actor", "recipient"):
+            if m.get(key) and not context:
+                raise r.doc.error(f"{at}.{key}", "only means something with 'context'")
         topics.append(
             UncoveredTopic(
                 id=ident,
@@ -93,7 +99,9 @@ def parse_uncovered(
                 max_age=_age(r, m.get("max_age"), f"{at}.max_age"),
                 asker=r.texts(m.get("asker"), f"{at}.asker", allow_empty=True),
                 actor=r.texts(m.get("actor"), f"{at}.actor", allow_empty=True),
+                recipient=r.texts(m.get("recipient"), f"{at}.recipient", allow_empty=True),
                 needs_words=r.flag(m.get("needs_words", False), f"{at}.needs_words"),
+                adults=r.texts(m.get("adults"), f"{at}.adults", allow_empty=True),
             )
         )
     return tuple(topics)

@@ -155,30 +155,47 @@ def test_a_child_who_acts_is_not_a_child_taking_it(
     chat: Conversation, message: str, entry: str
 ) -> None:
     reply = chat.say(message)
-    assert reply.kind is not Kind.NOT_COVERED, reply.text
-    assert chat.say("my son is 12, can he take it").topic == "children"
-    assert chat.say("My junior squad is mostly 15-year-olds. Can they take it?").topic == (
-        "children"
-    )
+    assert (reply.kind, reply.entry_id) == (Kind.ANSWER, entry), reply.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my son is 12, can he take it",
+        "My junior squad is mostly 15-year-olds. Can they take it?",
+        "my son got cramps after football, is 200mg too much for him?",
+        "my son wants to take magnesium glycinate, how many mg per day?",
+        "my daughter says she has cramps, can she take it?",
+        "my daughter is stressed about exams, can she take it?",
+    ],
+)
+def test_a_child_who_takes_it_is_still_a_child(chat: Conversation, message: str) -> None:
+    reply = chat.say(message)
+    assert (reply.kind, reply.topic) == (Kind.NOT_COVERED, "children"), reply.text
+    assert "200-400" not in reply.text
 
 
 def test_meaning_alone_never_makes_an_adult_a_child_or_a_pet(semantic_engine: Engine) -> None:
     """ "will it help her?" about a wife is near "will it help her?" about a daughter:
-    the children and pets replies need a word for a child or an animal."""
+    the children reply is not given for a message naming an adult and no child, and
+    the pets reply needs a word for an animal."""
     chat = Conversation(semantic_engine)
     wife = chat.say("My wife cannot sleep well at night. Will magnesium glycinate help her?")
     assert wife.kind is Kind.ANSWER and wife.entry_id == "sleep"
     assert chat.say("does magnesium work for charlie horses").topic != "pets"
     assert chat.say("can my 7 year old have some for her sleep").topic == "children"
     assert chat.say("can rabbits have magnesium supplements").topic == "pets"
+    # A child in words the lists lack is still a child to the meaning.
+    for message in ("my 3rd grader has leg cramps, what dose?", "what dose for a kiddo"):
+        assert chat.say(message).topic == "children", message
 
 
 @pytest.mark.parametrize(
     "message",
     [
-        "is ibuprofen better for cramps than magnesium",
+        "is zinc better for cramps than magnesium",
         "Would a melatonin tablet do a better job for my sleep than magnesium?",
-        "can i take paracetamol for the cramp instead of the magnesium",
+        "is potassium better for cramps than magnesium?",
     ],
 )
 def test_weighing_another_substance_against_ours_is_not_covered(
@@ -186,8 +203,12 @@ def test_weighing_another_substance_against_ours_is_not_covered(
 ) -> None:
     reply = chat.say(message)
     assert (reply.kind, reply.topic) == (Kind.NOT_COVERED, "other-substance"), reply.text
-    # Taking them together is still the medications answer.
+    # Taking them together is still the medications answer, and kidney words still win.
     assert chat.say("can I take it with ibuprofen?").entry_id == "medications"
+    kidney = "I have kidney disease, is magnesium glycinate better for my cramps than potassium?"
+    assert chat.say(kidney).entry_id == "kidney-problems"
+    statin = "should I take it with my statin in the morning instead of at night?"
+    assert chat.say(statin).entry_id == "medications"
 
 
 def test_another_form_told_first_and_then_compared_is_not_covered(chat: Conversation) -> None:
@@ -223,12 +244,15 @@ def test_a_denied_medication_is_no_medications_question(chat: Conversation) -> N
     reply = chat.say("I'm not on any medication and I'm healthy. Is it safe for most people?")
     assert reply.entry_id == "safety"
     assert chat.say("I don't take any meds except warfarin, is it ok?").entry_id == "medications"
+    few = "I'm not on many medications, just one for blood pressure. Is it safe?"
+    assert chat.say(few).entry_id == "medications"
 
 
 def test_a_dropped_g_is_read_before_any_typo(engine: Engine) -> None:
     """ "stayin hydrated" is staying hydrated, not a statin (another drug)."""
     words = engine.normalizer.analyse("how much does stayin hydrated matter").words
     assert "staying" in words and "statin" not in words
+    assert "creatine" in engine.normalizer.analyse("can I take it with creatin?").words
 
 
 def test_asking_what_kind_of_thing_it_is_is_no_medications_question(
@@ -260,6 +284,7 @@ def test_a_childs_dose_never_gets_the_adult_range(chat: Conversation) -> None:
         ("How's it meant to help? sounds like snake oil", "how"),
         ("magnesium glycinate", None),
         ("Can you explain how it eases spasms?", "how"),  # a request, though "can" opens it
+        ("do you think it helps with cramps?", "whether"),
         ("calcium in the muscles, is that how it sorts out spasms?", "how"),
     ],
 )
@@ -333,6 +358,16 @@ def test_an_off_topic_example_nearer_than_any_entry_wins() -> None:
 def test_a_faraway_off_topic_example_does_not_win() -> None:
     d = decide({"a": 90.0}, _semantic({"a": 0.4}, ("none", 0.42)), W)
     assert d.off_topic is None
+
+
+def test_a_request_must_be_two_words_after_an_opener(tmp_path: Path) -> None:
+    text = (ROOT / "content" / "faq.yaml").read_text(encoding="utf-8")
+    assert '      requests: ["can you"' in text
+    path = write_faq(
+        tmp_path, text.replace('      requests: ["can you"', '      requests: ["please"')
+    )
+    with pytest.raises(ContentError, match=r"requests\[0\]"):
+        load_content(path)
 
 
 def test_ruling_out_an_off_topic_label_lets_the_next_nearest_lead() -> None:
