@@ -46,6 +46,7 @@ from typing import ParamSpec, Protocol, TypeVar
 from bot.clock import Clock
 from bot.reminders.people import Summary
 from bot.reminders.store import Claim, Occurrence, ReminderStore
+from bot.storage.bookkeeping import describe
 from bot.storage.lease import Lease
 
 log = logging.getLogger(__name__)
@@ -292,6 +293,10 @@ class Dispatcher:
     async def _drain_logged(self) -> None:
         try:
             report = await self.tick()
+        except sqlite3.OperationalError as exc:
+            # A locked or full database is an outage, not a bug: a line, not a traceback.
+            log.warning("Reminder dispatch paused (%s); the next tick tries again", describe(exc))
+            return
         except Exception:
             log.exception("Reminder dispatch failed; the next tick tries again")
             return

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot.reminders.delivery import Dispatcher, SendResult
 from bot.reminders.store import Occurrence, ReminderStore, Status
@@ -180,3 +184,21 @@ async def test_every_day_the_bot_was_down_counts_as_missed(tmp_path: Path) -> No
     days = [(h.day.day, h.status) for h in store.history(1, date(2026, 3, 1))]
     assert days == [(27, Status.MISSED), (28, Status.MISSED), (29, Status.MISSED)]
     assert store.of_user(1)[0].day == date(2026, 3, 30)
+
+
+async def test_a_locked_database_pauses_dispatch_with_a_line_not_a_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(START)
+    store, _, dispatcher = setup(tmp_path, clock)
+
+    def locked(*args: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(store, "prune_attempts", locked)
+    with caplog.at_level(logging.WARNING):
+        dispatcher.kick()
+        assert dispatcher._task is not None
+        await dispatcher._task
+    assert "database is locked by another process" in caplog.text
+    assert "Traceback" not in caplog.text and not any(r.exc_info for r in caplog.records)
