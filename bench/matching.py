@@ -39,8 +39,6 @@ from bot.faq.reply import Kind
 from bot.faq.semantic import MiniLM
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-DEVELOPMENT = DEVELOPMENT_SETS
-HELD_OUT = HELD_OUT_SETS
 NAIVE_CUTOFFS = (0.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0)  # the naive matcher gets its best
 N_LATENCY = 1500
 
@@ -74,7 +72,7 @@ def labelled(names: tuple[str, ...]) -> list[tuple[str, str | None]]:
 def questions(n: int, seed: int = 7) -> list[str]:
     """Every labelled question, then typo'd copies, each text once."""
     rng = random.Random(seed)
-    base = [q for q, _ in labelled(DEVELOPMENT + HELD_OUT)]
+    base = [q for q, _ in labelled(DEVELOPMENT_SETS + HELD_OUT_SETS)]
     out = list(dict.fromkeys(base))
     seen = set(out)
     while len(out) < n:
@@ -123,7 +121,7 @@ def rss_mb() -> float:
 def main() -> None:
     pin_one_core()
     content = load_content()
-    dev, held = labelled(DEVELOPMENT), labelled(HELD_OUT)
+    dev, held = labelled(DEVELOPMENT_SETS), labelled(HELD_OUT_SETS)
     lexical = Engine(content)
     rss_lexical = rss_mb()
     with tempfile.TemporaryDirectory(prefix="magbot-bench-") as folder:

@@ -18,10 +18,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.common import table
-from bench.matching import DEVELOPMENT as DEVELOPMENT_SETS
 from bot.faq.content import load_content
 from bot.faq.engine import Engine
-from bot.faq.evaluate import EvalResult, load_categorised
+from bot.faq.evaluate import DEVELOPMENT_SETS, EvalResult, load_categorised
 from bot.faq.hybrid import DEFAULT_WEIGHTS, Decision, Semantic, Weights, decide
 from bot.faq.matcher import Scored
 from bot.faq.reply import Kind

@@ -47,6 +47,11 @@ class _Rule:
     recipient: PhraseIndex
     adults: PhraseIndex
 
+    def young(self, ages: list[int]) -> bool:
+        """A stated age up to the topic's `max_age` ("my 8 year old")."""
+        limit = self.topic.max_age
+        return limit is not None and any(age <= limit for age in ages)
+
     def names_someone_taking_it(self, tokens: tuple[str, ...], question: tuple[str, ...]) -> bool:
         """A context word not followed by an actor verb ("my son says" names no child
         taking it; one word may come between: "my son has bought me"), or any
@@ -82,7 +87,7 @@ class Coverage:
             )
             for t in content.not_covered
         )
-        self._by_id = {t.id: t for t in content.not_covered}
+        self._by_id = {r.topic.id: r for r in self._rules}
 
     def topic(
         self, whole: tuple[str, ...], question: tuple[str, ...], text: str = ""
@@ -91,8 +96,7 @@ class Coverage:
         gives), or whose `max_age` an age stated in `text` is under."""
         ages = stated_ages(text) if text else []
         for rule in self._rules:
-            limit = rule.topic.max_age
-            if limit is not None and any(age <= limit for age in ages):
+            if rule.young(ages):
                 return rule.topic
             where = whole if rule.topic.anywhere else question
             if rule.terms.any_in(where):
@@ -109,18 +113,18 @@ class Coverage:
         """Whether the words allow the topic the meaning suggests: its own words (or,
         for a topic with `max_age`, an age up to it) where it `needs_words`, and no
         adult of its `adults` named without one."""
-        rule = next((r for r in self._rules if r.topic.id == topic_id), None)
+        rule = self._by_id.get(topic_id)
         if rule is None:
             return True
-        limit = rule.topic.max_age
         own = (
-            (limit is not None and any(age <= limit for age in stated_ages(text)))
-            or rule.terms.any_in(tokens)
+            rule.terms.any_in(tokens)
             or rule.context.any_in(tokens)
+            or rule.young(stated_ages(text))
         )
         if rule.topic.needs_words and not own:
             return False
         return own or not rule.adults.any_in(tokens)
 
     def get(self, topic_id: str) -> UncoveredTopic | None:
-        return self._by_id.get(topic_id)
+        rule = self._by_id.get(topic_id)
+        return None if rule is None else rule.topic

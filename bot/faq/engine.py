@@ -22,6 +22,7 @@ from bot.faq.hybrid import (
     Semantic,
     SemanticIndex,
     Weights,
+    asked_otherwise,
     decide,
     nudge,
     settle_by_form,
@@ -247,11 +248,10 @@ class Engine:
             return self._not_covered(uncovered.id)
         dose = dose_mention(analysis.raw)
         scope = self.rules.scope(whole)
-        tokens = set(whole.tokens).union(question.tokens)
+        said = whole.tokens + question.tokens
+        tokens = set(said)
         safety = [
-            e
-            for toks, e in self._safety
-            if toks.intersection(tokens) and _affirmed(toks, whole.tokens + question.tokens)
+            e for toks, e in self._safety if toks.intersection(tokens) and _affirmed(toks, said)
         ]
         if safety and _asks_what_kind(whole.words, self._kind_words):
             safety = []
@@ -271,7 +271,7 @@ class Engine:
         if self.semantic is None or (
             self._clear_winner(scored)
             and scored[0].score >= self.weights.cascade
-            and self._forms.get(scored[0].entry_id, form) in (None, form)  # not asked otherwise
+            and not asked_otherwise(self._forms, scored[0].entry_id, form)
         ):
             return self._from_scores(scored, dose)
         # The message as sent is also what triage's net embeds: one model run, cached,

@@ -131,9 +131,10 @@ def _requests(
 ) -> frozenset[tuple[str, str]]:
     """Two words each, the first an opener of the same form ("can you")."""
     pairs: set[tuple[str, str]] = set()
+    opening = {o.lower() for o in openers}
     for i, item in enumerate(r.texts(raw, where, allow_empty=True)):
         words = tuple(_WORD.findall(item.lower()))
-        if len(words) != 2 or words[0] not in {o.lower() for o in openers}:
+        if len(words) != 2 or words[0] not in opening:
             raise r.doc.error(f"{where}[{i}]", "must be two words, the first one of 'openers'")
         pairs.add((words[0], words[1]))
     return frozenset(pairs)

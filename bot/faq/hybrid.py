@@ -59,8 +59,7 @@ class Semantic:
     def without(self, label: str) -> Semantic:
         """The same reading with one off-topic label ruled out: the next nearest leads."""
         rest = {k: v for k, v in self.offs.items() if k != label}
-        best = max(rest, key=rest.__getitem__, default=None)
-        score = 0.0 if best is None else max(rest[best], 0.0)
+        best, score = _nearest(rest)
         return replace(self, off_label=best, off_score=score, offs=rest)
 
     @property
@@ -130,9 +129,20 @@ class SemanticIndex:
             else:
                 entries[label] = s
         ranked = dict(sorted(entries.items(), key=lambda kv: -kv[1]))
-        off_label = max(offs, key=offs.__getitem__, default=None)
-        off_score = 0.0 if off_label is None else max(offs[off_label], 0.0)
-        return Semantic(ranked, off_label, off_score, offs)
+        return Semantic(ranked, *_nearest(offs), offs)
+
+
+def _nearest(offs: dict[str, float]) -> tuple[str | None, float]:
+    """The nearest off-topic label and its cosine (never below 0), or (None, 0)."""
+    label = max(offs, key=offs.__getitem__, default=None)
+    return label, 0.0 if label is None else max(offs[label], 0.0)
+
+
+def asked_otherwise(forms: dict[str, str], entry_id: str, form: str | None) -> bool:
+    """The entry is tagged with a question form (`forms`) that is not the message's
+    (none detected counts as another): how it helps, asked as "does it work?"."""
+    tag = forms.get(entry_id)
+    return tag is not None and tag != form
 
 
 def nudge(semantic: Semantic, forms: dict[str, str], form: str | None, amount: float) -> Semantic:
@@ -142,7 +152,8 @@ def nudge(semantic: Semantic, forms: dict[str, str], form: str | None, amount: f
     if form is None or not amount or not forms:
         return semantic
     moved = {
-        e: c - (amount if forms.get(e, form) != form else 0.0) for e, c in semantic.entries.items()
+        e: c - (amount if asked_otherwise(forms, e, form) else 0.0)
+        for e, c in semantic.entries.items()
     }
     return replace(semantic, entries=dict(sorted(moved.items(), key=lambda kv: -kv[1])))
 
@@ -154,7 +165,7 @@ def settle_by_form(decision: Decision, forms: dict[str, str], form: str | None) 
     and whether it works)."""
     if form is None or len(decision.close) < 2:
         return decision
-    kept = tuple(e for e in decision.close if forms.get(e, form) == form)
+    kept = tuple(e for e in decision.close if not asked_otherwise(forms, e, form))
     if len(kept) == len(decision.close) or not kept:
         return decision
     if len(kept) == 1:
