@@ -20,31 +20,15 @@ from rapidfuzz.distance import OSA
 from bot.faq.content import Content
 from bot.faq.english import english_words
 from bot.faq.soundalike import SoundAlikes
-from bot.faq.tokens import _APOSTROPHES, _DIGIT_ALPHA, _NON_WORD, basic_tokens
+from bot.faq.tokens import basic_tokens
 
 MAX_INPUT_CHARS = 300  # longer messages are cut so matching cost stays flat
 _MIN_TYPO_LEN = 5  # shorter words are too easily 'corrected' into another word
 
 
-def _tokens(text: str) -> list[str]:
-    """`basic_tokens`, several times faster on plain ASCII (nearly every phrasing and message).
-
-    Unicode normalisation and casefolding leave ASCII as it is but for case, so
-    only the regular expressions remain; loading a FAQ of thousands of entries
-    tokenises every phrasing twice.
-    """
-    if not text.isascii():
-        return basic_tokens(text)
-    text = text.lower()
-    if text.replace(" ", "").isalpha():  # letters and spaces: nothing to strip or split off
-        return text.split()
-    text = _NON_WORD.sub(" ", _APOSTROPHES.sub("", text))
-    return _DIGIT_ALPHA.sub(" ", text).split()
-
-
 def canonical_word(canon: str) -> str:
     """A synonym table key as one token ("side-effects" -> "sideeffects")."""
-    return "".join(_tokens(canon))
+    return "".join(basic_tokens(canon))
 
 
 class PhraseIndex:
@@ -142,12 +126,12 @@ class Normalizer:
         for canon, variants in content.synonyms.items():
             word = canonical_word(canon)
             for variant in variants:
-                key = tuple(_tokens(variant))
+                key = tuple(basic_tokens(variant))
                 if key:
                     self._phrases[key] = word
         self._longest = max((len(k) for k in self._phrases), default=1)
         self._phrase_starts = frozenset(k[0] for k in self._phrases)
-        self.stopwords = frozenset(w for s in content.stopwords for w in _tokens(s))
+        self.stopwords = frozenset(w for s in content.stopwords for w in basic_tokens(s))
         vocab: set[str] = set(self.stopwords)
         texts: list[str] = [
             *content.subject_terms,
@@ -171,13 +155,13 @@ class Normalizer:
         for entry in content.entries:
             texts.extend((entry.question, *entry.phrasings, *entry.keywords, *entry.safety_terms))
         for text in texts:
-            vocab.update(_tokens(text))
+            vocab.update(basic_tokens(text))
         # Words of the uncovered topics are never "corrected" ("gluconate" is not
         # "glycinate") and never a correction ("dictation" is not "lactation").
         uncovered: set[str] = set()
         for topic in content.not_covered:
             for term in (*topic.terms, *topic.context, *topic.cues):
-                uncovered.update(_tokens(term))
+                uncovered.update(basic_tokens(term))
         self.vocab = frozenset(vocab | uncovered)
         # A word English already has is no typo: "kindly" is not "kindey" (kidney).
         self._english = english_words()
@@ -204,7 +188,7 @@ class Normalizer:
 
     def words(self, text: str) -> tuple[str, ...]:
         """Basic tokens, dictated pieces of the product's name joined, misspellings fixed."""
-        return tuple(self._fix(w) for w in self._heard.merge(_tokens(text[:MAX_INPUT_CHARS])))
+        return tuple(self._fix(w) for w in self._heard.merge(basic_tokens(text[:MAX_INPUT_CHARS])))
 
     def canonical(self, words: Iterable[str]) -> tuple[str, ...]:
         """Replace synonym variants (longest phrase first) with canonical tokens."""
@@ -244,4 +228,4 @@ class Normalizer:
 
     def phrase(self, text: str) -> tuple[str, ...]:
         """A content phrase (term list item) in the same token space as `words`."""
-        return tuple(_tokens(text))
+        return tuple(basic_tokens(text))

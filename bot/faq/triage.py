@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.faq.amounts import amounts_mg
-from bot.faq.tokens import basic_tokens
+from bot.faq.tokens import basic_tokens, fold
+from bot.faq.tokens import words as word_tokens
 
 NEGATORS = frozenset(
     {"no", "not", "never", "without", "nothing", "nothings", "none", "nobody", "isnt", "arent"}
@@ -100,6 +101,7 @@ CHILD_AGE = 12  # "he is 5", "she's 3", "aged 4": someone else, a child (other_p
 AGE_LEADS = frozenset({("he", "is"), ("she", "is"), ("hes",), ("shes",), ("aged",), ("age",)})
 NOT_A_RATE = frozenset({"am", "pm", "mg", "g", "years", "yo", "min", "mins", "minutes", "hours"})
 PULSE_REACH = 8  # a number this many words after "pulse"/"heart" is its rate
+SEEN_WORDS = 50_000  # words whose candidate phrases are remembered (about 5 MB at most)
 MAX_CHARS = 1000  # triage reads further than matching: the point often comes last
 BOUNDARY = ","  # never a word token: marks the end of a clause
 SENTENCE_END = "."  # never a word token: marks the end of a sentence
@@ -168,13 +170,39 @@ class Verdict:
 Span = tuple[int, int]
 
 
+_Phrase = tuple[str, tuple[str, ...], bool]  # (concept, tokens, has a wildcard)
+
+
+@dataclass(frozen=True)
+class _Starts:
+    """The phrases that may start at one word, arranged to be tried cheaply."""
+
+    by_length: tuple[tuple[int, dict[tuple[str, ...], tuple[str, ...]]], ...]  # longest first
+    wild: tuple[tuple[str, tuple[str, ...]], ...]  # phrases with a wildcard, tried one by one
+
+
+def _arrange(candidates: list[_Phrase]) -> _Starts:
+    exact: dict[int, dict[tuple[str, ...], list[str]]] = {}
+    for name, phrase, wild in candidates:
+        if not wild:
+            exact.setdefault(len(phrase), {}).setdefault(phrase, []).append(name)
+    by_length = tuple(
+        (n, {phrase: tuple(names) for phrase, names in table.items()})
+        for n, table in sorted(exact.items(), reverse=True)
+    )
+    return _Starts(by_length, tuple((name, phrase) for name, phrase, wild in candidates if wild))
+
+
+_NOTHING = _Starts((), ())
+
+
 class _Index:
     """Every concept's phrases in one table, found in a single pass by first token or prefix."""
 
     def __init__(self, concepts: dict[str, tuple[str, ...]]) -> None:
         # (concept, phrase, has a wildcard) by first word or by the prefix of a first word*
-        self.exact: dict[str, list[tuple[str, tuple[str, ...], bool]]] = {}
-        self.prefix: dict[str, list[tuple[str, tuple[str, ...], bool]]] = {}
+        self.exact: dict[str, list[_Phrase]] = {}
+        self.prefix: dict[str, list[_Phrase]] = {}
         for name, phrases in concepts.items():
             for phrase in phrases:
                 toks = tuple(_pattern_tokens(phrase))
@@ -185,27 +213,41 @@ class _Index:
                 wild = any(t.endswith("*") for t in toks)
                 table.setdefault(first.rstrip("*"), []).append((name, toks, wild))
         self._prefix_lengths = sorted({len(p) for p in self.prefix}, reverse=True)
+        # Words recur from message to message: their candidate phrases are arranged once.
+        self._seen: dict[str, _Starts] = {}
+
+    def _starts(self, tok: str) -> _Starts:
+        """The phrases that may start at a word: by the word itself or by a prefix of it."""
+        known = self._seen.get(tok)
+        if known is not None:
+            return known
+        candidates = self.exact.get(tok, [])
+        for k in self._prefix_lengths:
+            if k <= len(tok):
+                more = self.prefix.get(tok[:k])
+                if more:
+                    candidates = candidates + more
+        if len(self._seen) >= SEEN_WORDS:
+            self._seen.clear()  # bounded: a flood of made-up words cannot grow it
+        starts = self._seen[tok] = _arrange(candidates) if candidates else _NOTHING
+        return starts
 
     def find(self, tokens: tuple[str, ...]) -> dict[str, list[Span]]:
         """Concept -> spans of its phrases (the longest phrase at each position)."""
         found: dict[str, list[Span]] = {}
         n = len(tokens)
         for i, tok in enumerate(tokens):
-            candidates = self.exact.get(tok, [])
-            for k in self._prefix_lengths:
-                if k <= len(tok):
-                    more = self.prefix.get(tok[:k])
-                    if more:
-                        candidates = candidates + more
-            if not candidates:
+            starts = self._starts(tok)
+            if starts is _NOTHING:
                 continue
             best: dict[str, int] = {}
-            for name, phrase, wild in candidates:
+            for length, table in starts.by_length:  # longest first: the first end is the best
+                if i + length <= n:
+                    for name in table.get(tokens[i : i + length], ()):
+                        best.setdefault(name, i + length)
+            for name, phrase in starts.wild:
                 end = i + len(phrase)
-                if end > n or end <= best.get(name, 0):
-                    continue
-                window = tokens[i:end]
-                if (window == phrase) if not wild else all(map(_same, phrase, window)):
+                if end <= n and end > best.get(name, 0) and all(map(_same, phrase, tokens[i:end])):
                     best[name] = end
             for name, end in best.items():
                 found.setdefault(name, []).append((i, end))
@@ -239,6 +281,16 @@ class Triage:
         self._vocab = frozenset(self.vocabulary())
         self._has_joke = "joke" in lexicon.concepts
         self._unwell = tuple(lexicon.unwell)
+        # Each rule listed under one concept it cannot fire without (its first `all`,
+        # else every `any`): a message wakes only the rules its concepts can satisfy.
+        self._rules_by_concept: dict[str, list[int]] = {}
+        self._always: list[int] = []
+        for k, rule in enumerate(lexicon.rules):
+            keys = rule.all[:1] or rule.any
+            for key in keys:
+                self._rules_by_concept.setdefault(key, []).append(k)
+            if not keys:
+                self._always.append(k)
 
     def vocabulary(self) -> set[str]:
         """Every literal word of the lexicon (the FAQ never "corrects" them; plurals map here)."""
@@ -278,7 +330,11 @@ class Triage:
             # "right now I have crushing chest pain, could it be the magnesium?": a
             # question about the cause does not calm an event happening now.
             found = {c: s for c, s in found.items() if c not in self.lexicon.now_overrides}
-        return next((r for r in self.lexicon.rules if self._fires(r, found)), None)
+        woken = set(self._always)
+        for concept in found:
+            woken.update(self._rules_by_concept.get(concept, ()))
+        rules = self.lexicon.rules
+        return next((rules[k] for k in sorted(woken) if self._fires(rules[k], found)), None)
 
     def _calm(self, found: dict[str, list[Span]], sentences: list[Span]) -> bool:
         """Calm markers found, and every sentence that mentions feeling unwell has one."""
@@ -295,10 +351,10 @@ class Triage:
     def _tokens(self, text: str) -> tuple[str, ...]:
         """Words, with marks between clauses and sentences (negation stops at both)."""
         out: list[str] = []
-        for sentence in _SENTENCE.split(text[:MAX_CHARS]):
+        for sentence in _SENTENCE.split(fold(text[:MAX_CHARS])):
             start = len(out)
             for clause in _CLAUSE.split(sentence):
-                words = tuple(self._known(w) for w in _contract(tuple(basic_tokens(clause))))
+                words = tuple(self._known(w) for w in _contract(tuple(word_tokens(clause))))
                 if words:
                     if len(out) > start:
                         out.append(BOUNDARY)
@@ -348,10 +404,8 @@ class Triage:
         pill_starts = {s for s, _ in found.get("pill", [])}
         ingest_ends = {e for _, e in found.get("ingest", [])}
         pulse_ends = {e for _, e in found.get("pulse", [])}
-        for i, tok in enumerate(tokens):
-            value = _number(tok)
-            if value is None:
-                continue
+        numbers = [(i, v) for i, tok in enumerate(tokens) if (v := _number(tok)) is not None]
+        for i, value in numbers:
             after = range(i + 1, i + 4)
             before = range(i - 2, i + 1)
             next_two = tokens[i + 1 : i + 3]
@@ -374,7 +428,7 @@ class Triage:
             out["large_amount"] = [(0, 0)]
         if _low_blood_pressure(raw):
             out["low_blood_pressure"] = [(0, 0)]
-        ages = _child_ages(tokens)
+        ages = _child_ages(tokens, numbers)
         if ages:
             out["other_person"] = [*found.get("other_person", []), *ages]
         return out
@@ -495,12 +549,11 @@ def _low_blood_pressure(raw: str) -> bool:
     return False
 
 
-def _child_ages(tokens: tuple[str, ...]) -> list[Span]:
+def _child_ages(tokens: tuple[str, ...], numbers: list[tuple[int, int]]) -> list[Span]:
     """Where a child's age is given ("he is 5", "shes 3", "aged 4"), as word spans."""
     spans: list[Span] = []
-    for i, tok in enumerate(tokens):
-        value = _number(tok)
-        if value is None or not 0 < value <= CHILD_AGE:
+    for i, value in numbers:
+        if not 0 < value <= CHILD_AGE:
             continue
         unit = tokens[i + 1] if i + 1 < len(tokens) else ""
         if unit and unit not in (BOUNDARY, SENTENCE_END, "and", "years", "yrs", "yo"):

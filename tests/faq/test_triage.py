@@ -278,6 +278,21 @@ def test_sudden_onset_is_not_taken_for_an_event_that_is_over(engine: Engine) -> 
     assert engine.assess(message).category is Category.STROKE
 
 
+def test_a_flood_of_made_up_words_neither_grows_memory_nor_changes_a_verdict(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.faq.triage as triage
+
+    monkeypatch.setattr(triage, "SEEN_WORDS", 50)
+    engine.triage._index._seen.clear()
+    noise = " ".join(f"zq{k}" for k in range(120))  # within MAX_CHARS
+    assert engine.assess(f"{noise} my brother is convulsing on the floor").category is (
+        Category.SEIZURE
+    )
+    assert len(engine.triage._index._seen) <= 50
+    assert engine.assess("my brother is convulsing on the floor").category is Category.SEIZURE
+
+
 def test_weights_for_another_embedding_model_are_refused(tmp_path: Path) -> None:
     from bot.faq.triage_model import TriageModelError, load_model
 
