@@ -16,7 +16,7 @@ Pure and fast: phrases are matched by first token (or prefix) in one pass.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.faq.amounts import amounts_mg
@@ -99,6 +99,8 @@ _BLOOD_PRESSURE = re.compile(r"\b(\d{2,3})\s*(?:/|over)\s*(\d{2,3})\b", re.IGNOR
 _PRESSURE_WORD = re.compile(r"\b(?:pressure|bp)\b", re.IGNORECASE)
 CHILD_AGE = 12  # "he is 5", "she's 3", "aged 4": someone else, a child (other_person)
 AGE_LEADS = frozenset({("he", "is"), ("she", "is"), ("hes",), ("shes",), ("aged",), ("age",)})
+# "took 200mg": an amount, not a count of pills (large amounts are `large_amount`)
+MASS_UNITS = frozenset({("mg",), ("g",), ("mcg",), ("ug",), ("milligrams",), ("grams",), ("ml",)})
 NOT_A_RATE = frozenset({"am", "pm", "mg", "g", "years", "yo", "min", "mins", "minutes", "hours"})
 PULSE_REACH = 8  # a number this many words after "pulse"/"heart" is its rate
 SEEN_WORDS = 50_000  # words whose candidate phrases are remembered (about 5 MB at most)
@@ -106,6 +108,7 @@ MAX_CHARS = 1000  # triage reads further than matching: the point often comes la
 BOUNDARY = ","  # never a word token: marks the end of a clause
 SENTENCE_END = "."  # never a word token: marks the end of a sentence
 _SENTENCE = re.compile(r"[.!?\n]+")
+_ELLIPSIS = re.compile(r"\.{2,}")  # a pause, not a sentence end: "would it take to just... stop"
 _CLAUSE = re.compile(r"[,;:()]+|\s[-–—]\s|\bbut\b", re.IGNORECASE)
 _EMOJI_JOKE = re.compile("[\U0001f602\U0001f923\U0001f606\U0001f605\U0001f61c\U0001f92a]")
 
@@ -153,9 +156,11 @@ class Lexicon:
     calm: tuple[str, ...] = ()  # concepts that mark a question, a past event or a joke
     message_wide: tuple[str, ...] = ()  # calm concepts that speak for every sentence
     spellings: dict[str, str] | None = None  # misspelling -> word ("pils" -> "pills")
-    now_concept: str = ""  # marks an event happening now ("right now", "just")
-    now_overrides: tuple[str, ...] = ()  # calm concepts that do not calm an event now
+    # marker concept -> calm concepts it cancels: "right now" cancels a question about the
+    # cause ("right now I have crushing chest pain, could it be the magnesium?")
+    overrides: dict[str, tuple[str, ...]] = field(default_factory=dict)
     denial: tuple[str, ...] = ()  # concepts whose negated phrases make `denied`
+    negation_free: tuple[str, ...] = ()  # phrases that already say "no ...": never negated
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,8 @@ class Verdict:
     unwell: bool = False  # mentions symptoms, distress or a count of pills
     calm: bool = False  # asks what could happen, tells of the past, or jokes
     doubtful: bool = False  # the semantic net leans towards an emergency without alarming
+    leaning: Category | None = None  # the kind of emergency a doubtful net leans towards
+    urgency: float = 0.0  # how urgent the net rated a doubtful message (0 to 1)
 
 
 Span = tuple[int, int]
@@ -326,10 +333,11 @@ class Triage:
         return Verdict(None, None, unwell, calm)
 
     def _first_rule(self, found: dict[str, list[Span]]) -> Rule | None:
-        if self.lexicon.now_concept in found:
-            # "right now I have crushing chest pain, could it be the magnesium?": a
-            # question about the cause does not calm an event happening now.
-            found = {c: s for c, s in found.items() if c not in self.lexicon.now_overrides}
+        cancelled = {
+            c for marker, calm in self.lexicon.overrides.items() if marker in found for c in calm
+        }
+        if cancelled:
+            found = {c: s for c, s in found.items() if c not in cancelled}
         woken = set(self._always)
         for concept in found:
             woken.update(self._rules_by_concept.get(concept, ()))
@@ -351,7 +359,7 @@ class Triage:
     def _tokens(self, text: str) -> tuple[str, ...]:
         """Words, with marks between clauses and sentences (negation stops at both)."""
         out: list[str] = []
-        for sentence in _SENTENCE.split(fold(text[:MAX_CHARS])):
+        for sentence in _SENTENCE.split(_ELLIPSIS.sub(" ", fold(text[:MAX_CHARS]))):
             start = len(out)
             for clause in _CLAUSE.split(sentence):
                 words = tuple(self._known(w) for w in _contract(tuple(word_tokens(clause))))
@@ -385,6 +393,9 @@ class Triage:
         found: dict[str, list[Span]] = {}
         denied: list[Span] = []
         for name, spans in raw_spans.items():
+            if name in self.lexicon.negation_free:  # "I don't see the point of anything"
+                found[name] = spans
+                continue
             kept = [s for s in spans if not _negated(tokens, s[0], consumed)]
             if kept:
                 found[name] = kept
@@ -409,11 +420,15 @@ class Triage:
             after = range(i + 1, i + 4)
             before = range(i - 2, i + 1)
             next_two = tokens[i + 1 : i + 3]
-            if value >= MANY_PILLS and (
-                any(j in pill_starts for j in after)
-                or next_two[:1] == ("of",)
-                or next_two in (("a", "day"), ("per", "day"))
-                or any(j in ingest_ends for j in before)
+            if (
+                value >= MANY_PILLS
+                and next_two[:1] not in MASS_UNITS
+                and (
+                    any(j in pill_starts for j in after)
+                    or next_two[:1] == ("of",)
+                    or next_two in (("a", "day"), ("per", "day"))
+                    or any(j in ingest_ends for j in before)
+                )
             ):
                 out.setdefault("many_pills", []).append((i, i + 1))
             unit = tokens[i + 1] if i + 1 < len(tokens) else ""

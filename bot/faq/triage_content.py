@@ -66,14 +66,12 @@ def parse_triage(doc: Located) -> TriageContent:
     model = top.get("model_file")
     model_path = None if model is None else Path(doc.path).parent / r.text(model, "model_file")
     spellings = _spellings(doc, top.get("spellings"))
-    now = top.get("now_concept")
-    if now is not None and now not in known:
-        raise doc.error("now_concept", f"unknown concept '{now}'")
-    overrides = _names(doc, top.get("now_overrides"), "now_overrides", known)
+    overrides = _overrides(doc, top.get("overrides"), known)
     denial = _names(doc, top.get("denial_concepts"), "denial_concepts", set(concepts))
-    lexicon = Lexicon(
-        concepts, rules, unwell, calm, wide, spellings, str(now or ""), overrides, denial
-    )
+    free = _names(doc, top.get("negation_free_concepts"), "negation_free_concepts", set(concepts))
+    for name in set(free) & set(denial):
+        raise doc.error("negation_free_concepts", f"'{name}' cannot also be a denial concept")
+    lexicon = Lexicon(concepts, rules, unwell, calm, wide, spellings, overrides, denial, free)
     return TriageContent(doc.path, lexicon, replies, line, model_path)
 
 
@@ -120,6 +118,18 @@ def _names(doc: Located, raw: Any, where: str, known: set[str]) -> tuple[str, ..
         if not isinstance(name, str) or name not in known:
             raise doc.error(f"{where}[{i}]", f"unknown concept '{name}'")
     return tuple(str(n) for n in raw)
+
+
+def _overrides(doc: Located, raw: Any, known: set[str]) -> dict[str, tuple[str, ...]]:
+    """marker concept -> the calm concepts it cancels wherever it is found."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise doc.error("overrides", "must map a concept to the calm concepts it cancels")
+    for marker in raw:
+        if marker not in known:
+            raise doc.error(f"overrides.{marker}", f"unknown concept '{marker}'")
+    return {str(m): _names(doc, calm, f"overrides.{m}", known) for m, calm in raw.items()}
 
 
 def _rules(doc: Located, raw: Any, known: set[str]) -> tuple[Rule, ...]:
