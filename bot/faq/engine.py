@@ -48,20 +48,13 @@ CALM_NET_THRESHOLD = 0.995  # how sure the net must be of an emergency the lexic
 # Below its alarm threshold, a net this sure of an emergency makes the reply careful:
 # no dose answer or suggestion, with the "if you feel unwell" line in their place.
 # Out of fold on the development messages (December 2026), 0.5 makes the reply
-# careful for 16 of the 21 emergencies both nets miss, and adds the line to 41 of
-# 3,332 ordinary FAQ questions.
+# careful for 16 of the 21 emergencies both nets miss; it adds the line to 41 of
+# 3,332 ordinary FAQ questions and costs 7 of their 143 dose questions the answer.
 DOUBTFUL_NET = 0.5
 # The same for a message the word lists found calm ("would it be enough?" reads as a
 # question), with a higher bar: on development it takes the one missed emergency that
 # got the dose answer to none, and costs no ordinary question its answer.
 DOUBTFUL_CALM_NET = 0.9
-# A doubtful dose question loses its answer when the doubt could be about taking too
-# much on purpose: the net leans to self-harm, the words tell of feeling unwell, or
-# the net is this sure. Otherwise it keeps the general amount, with the "if you feel
-# unwell" line. Out of fold on development, 0.8 loses 3 of 143 ordinary dose
-# questions their answer instead of 7; of the 21 emergencies both nets miss, the one
-# it would let through asks about another form, so it gets no dose answer either.
-DOUBTFUL_DOSE_NET = 0.8
 
 MAX_RELATED = 3
 FOLLOW_UP_MAX_WORDS = 8  # longer messages say enough to be understood alone
@@ -173,8 +166,8 @@ class Engine:
         reply = reply or self._reply(text)
         if last_topic is not None and self.content.has_entry(last_topic):
             reply = self._follow_up(text, reply, last_topic)
-        if verdict.doubtful:  # maybe an emergency: say less, say where help is
-            if reply.entry_id == self.content.dose_entry and _withholds_dose(verdict):
+        if verdict.doubtful:  # maybe an emergency: say less, never a dose, say where help is
+            if reply.entry_id == self.content.dose_entry:
                 reply = self._fallback(reply.score)
             return self._fail_safe(reply, verdict)
         return self._fail_safe(reply, verdict) if verdict.unwell else reply
@@ -219,8 +212,7 @@ class Engine:
         surer (CALM_NET_THRESHOLD): "lol i think i overdosed" is calm to a word
         list and not to a reader. A message the net rates at least DOUBTFUL_NET
         (DOUBTFUL_CALM_NET if calm) urgent without alarming is `doubtful`: it gets
-        the "if you feel unwell" line, and no dose where the doubt could hide
-        taking too much on purpose (DOUBTFUL_DOSE_NET, see `reply`).
+        no dose, and the "if you feel unwell" line (see `reply`).
         The net is not asked when the FAQ answers confidently with anything but
         the dose and nothing unwell is said: on tests/data/triage.yaml that loses
         no catch, and it spares the model on about half of ordinary questions.
@@ -241,7 +233,7 @@ class Engine:
         if urgency > bar:
             return Verdict(category, None, True), reply
         if urgency >= (DOUBTFUL_CALM_NET if verdict.calm else DOUBTFUL_NET):
-            return replace(verdict, doubtful=True, leaning=category, urgency=urgency), reply
+            return replace(verdict, doubtful=True), reply
         return verdict, reply
 
     def _reply(self, text: str) -> Reply:
@@ -461,12 +453,3 @@ def _continues(words: list[str]) -> bool:
 
 def _with(reply: Reply, **changes: object) -> Reply:
     return replace(reply, **changes)  # type: ignore[arg-type]
-
-
-def _withholds_dose(verdict: Verdict) -> bool:
-    """A doubt that could hide taking too much on purpose: no dose answer at all."""
-    return (
-        verdict.unwell
-        or verdict.leaning is Category.SELF_HARM
-        or verdict.urgency >= DOUBTFUL_DOSE_NET
-    )

@@ -108,7 +108,6 @@ MAX_CHARS = 1000  # triage reads further than matching: the point often comes la
 BOUNDARY = ","  # never a word token: marks the end of a clause
 SENTENCE_END = "."  # never a word token: marks the end of a sentence
 _SENTENCE = re.compile(r"[.!?\n]+")
-_ELLIPSIS = re.compile(r"\.{2,}")  # a pause, not a sentence end: "would it take to just... stop"
 _CLAUSE = re.compile(r"[,;:()]+|\s[-–—]\s|\bbut\b", re.IGNORECASE)
 _EMOJI_JOKE = re.compile("[\U0001f602\U0001f923\U0001f606\U0001f605\U0001f61c\U0001f92a]")
 
@@ -170,8 +169,6 @@ class Verdict:
     unwell: bool = False  # mentions symptoms, distress or a count of pills
     calm: bool = False  # asks what could happen, tells of the past, or jokes
     doubtful: bool = False  # the semantic net leans towards an emergency without alarming
-    leaning: Category | None = None  # the kind of emergency a doubtful net leans towards
-    urgency: float = 0.0  # how urgent the net rated a doubtful message (0 to 1)
 
 
 Span = tuple[int, int]
@@ -359,7 +356,7 @@ class Triage:
     def _tokens(self, text: str) -> tuple[str, ...]:
         """Words, with marks between clauses and sentences (negation stops at both)."""
         out: list[str] = []
-        for sentence in _SENTENCE.split(_ELLIPSIS.sub(" ", fold(text[:MAX_CHARS]))):
+        for sentence in _SENTENCE.split(fold(text[:MAX_CHARS])):
             start = len(out)
             for clause in _CLAUSE.split(sentence):
                 words = tuple(self._known(w) for w in _contract(tuple(word_tokens(clause))))
