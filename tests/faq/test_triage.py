@@ -391,32 +391,40 @@ def test_a_rule_naming_an_unknown_concept_is_a_located_error(tmp_path: Path) -> 
     assert info.value.field_name.startswith("rules[") and info.value.line > 1
 
 
-def test_a_concept_cannot_be_both_negation_free_and_a_denial(tmp_path: Path) -> None:
-    path = _triage_file(
-        tmp_path,
-        "negation_free_concepts: [pointless,",
-        "negation_free_concepts: [suicidal, pointless,",
-    )
+@pytest.mark.parametrize(
+    ("old", "new", "message", "field"),
+    [
+        # An urgent reply may never name an amount.
+        (
+            "use it as instructed.",
+            "use it, then take 400 mg.",
+            "must not name an amount",
+            "replies.allergic",
+        ),
+        # A misspelling may belong to one word only.
+        (
+            "  talk: [tawk]",
+            "  talk: [tawk, tuk]",
+            "'tuk' is already a misspelling of 'took'",
+            "spellings.talk[1]",
+        ),
+        # A concept cannot be both negation-free and a denial.
+        (
+            "negation_free_concepts: [pointless,",
+            "negation_free_concepts: [suicidal, pointless,",
+            "'suicidal' cannot also be a denial concept",
+            "negation_free_concepts",
+        ),
+        ("  so_far: [over]", "  so_far: [ovr]", "unknown concept 'ovr'", "overrides.so_far[0]"),
+    ],
+)
+def test_bad_triage_content_is_a_located_error(
+    tmp_path: Path, old: str, new: str, message: str, field: str
+) -> None:
     with pytest.raises(ContentError) as info:
-        load_triage(path)
-    assert "'suicidal' cannot also be a denial concept" in str(info.value)
-    assert info.value.field_name == "negation_free_concepts" and info.value.line > 1
-
-
-def test_an_override_naming_an_unknown_concept_is_a_located_error(tmp_path: Path) -> None:
-    path = _triage_file(tmp_path, "  so_far: [over]", "  so_far: [ovr]")
-    with pytest.raises(ContentError) as info:
-        load_triage(path)
-    assert "unknown concept 'ovr'" in str(info.value)
-    assert info.value.field_name == "overrides.so_far[0]"
-
-
-def test_an_urgent_reply_may_never_name_an_amount(tmp_path: Path) -> None:
-    path = _triage_file(tmp_path, "use it as instructed.", "use it, then take 400 mg.")
-    with pytest.raises(ContentError) as info:
-        load_triage(path)
-    assert "must not name an amount" in str(info.value)
-    assert "replies.allergic" in str(info.value)
+        load_triage(_triage_file(tmp_path, old, new))
+    assert message in str(info.value) and info.value.line > 1
+    assert info.value.field_name == field
 
 
 def test_every_category_has_a_reply(tmp_path: Path) -> None:
@@ -440,14 +448,6 @@ def test_a_question_first_does_not_hide_the_emergency_after_it(chat: Conversatio
 def test_common_misspellings_read_as_the_word(chat: Conversation) -> None:
     assert chat.say("my dauter swalod sum of my pils").triage == "child_or_other_swallowed"
     assert chat.say("i think my dad is having a siezure").triage == "seizure"
-
-
-def test_a_misspelling_may_belong_to_one_word_only(tmp_path: Path) -> None:
-    path = _triage_file(tmp_path, "  talk: [tawk]", "  talk: [tawk, tuk]")
-    with pytest.raises(ContentError) as info:
-        load_triage(path)
-    assert "'tuk' is already a misspelling of 'took'" in str(info.value)
-    assert info.value.field_name == "spellings.talk[1]"
 
 
 @pytest.mark.parametrize(
