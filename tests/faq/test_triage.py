@@ -228,10 +228,10 @@ def test_a_miss_that_mentions_feeling_unwell_never_offers_the_dose(chat: Convers
 def test_measured_on_the_labelled_messages(engine: Engine, semantic_engine: Engine) -> None:
     """Floors just under today's measurements (the README and the bench print the figures).
 
-    The held-out part (parts I and M, 7 December 2026) is hard: the word lists
-    alone find 94 % and raise 3.2 % false alarms on its look-alikes (the targets
-    are 98 % and 1 %, with the net; the README has the figures): these floors
-    only stop it from getting worse unnoticed.
+    The held-out part (parts I and N, 7 December 2026) is hard: the word lists
+    alone find 94.7 % and raise 3.9 % false alarms on its look-alikes (the
+    targets are 98 % and 1 %, with the net; the README has the figures): these
+    floors only stop it from getting worse unnoticed.
     """
     dev, held_out = evaluate_triage(engine.assess, DATA / "triage.yaml")
     assert dev.emergencies >= 250 and dev.negatives >= 250
