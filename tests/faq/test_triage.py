@@ -55,7 +55,7 @@ AMOUNT = re.compile(r"\d\s*(mg|g|mcg|tablets?|capsules?)\b", re.IGNORECASE)
         ),
         ("I'm standing on the bridge and keep thinking I'll step off", "self_harm"),
         ("been saving up my tablets for when I'm ready", "self_harm"),
-        # Negation that is part of what is said, an ellipsis, a calm that may not last.
+        # Negation that is part of what is said, a calm that may not last, a last goodbye.
         ("honestly I don't really see the point of anything anymore", "self_harm"),
         ("how long after swallowing the lot? want to be sure nobody walks in", "self_harm"),
         ("took the whole bottle over the afternoon, around 90. I feel fine so far", "overdose"),
