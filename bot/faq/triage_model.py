@@ -10,8 +10,9 @@ recognises about 89 % of emergencies at 0.5 % false alarms, where a plain
 softmax regression got 46 % (December 2026).
 A message is urgent when the probability of "none" falls below a
 threshold chosen by cross-validation to keep false alarms on the
-development negatives under a target rate. It only ever adds urgent
-verdicts to the lexicon's, never removes one.
+development negatives under a target rate. It adds urgent verdicts to the
+lexicon's, and makes an alarm it all but rules out careful instead of
+urgent (bot.faq.engine.VETO_NET).
 
 The weights live in content/triage_model.json with the id of the embedding
 model they were trained for; `python -m bot train-triage` rebuilds them.

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from bot.faq.content import ContentError
-from bot.faq.engine import Engine
+from bot.faq.engine import SEMANTIC_INPUT_CHARS, Engine
 from bot.faq.reply import Kind
+from bot.faq.semantic import MiniLM
 from bot.faq.triage import Category
 from bot.faq.triage_content import load_triage
-from bot.faq.triage_eval import evaluate_triage
+from bot.faq.triage_eval import evaluate_triage, load_triage_set
 from tests.conftest import DATA, ROOT, Conversation
 
 AMOUNT = re.compile(r"\d\s*(mg|g|mcg|tablets?|capsules?)\b", re.IGNORECASE)
@@ -228,8 +229,8 @@ def test_a_miss_that_mentions_feeling_unwell_never_offers_the_dose(chat: Convers
 def test_measured_on_the_labelled_messages(engine: Engine, semantic_engine: Engine) -> None:
     """Floors just under today's measurements (the README and the bench print the figures).
 
-    The held-out part (parts I and N, 7 December 2026) is hard: the word lists
-    alone find 94.7 % and raise 3.9 % false alarms on its look-alikes (the
+    The held-out part (parts I, N and O, 7 December 2026) is hard: the word lists
+    alone find 94.0 % and raise 4.7 % false alarms on its look-alikes (the
     targets are 98 % and 1 %, with the net; the README has the figures): these
     floors only stop it from getting worse unnoticed.
     """
@@ -237,12 +238,17 @@ def test_measured_on_the_labelled_messages(engine: Engine, semantic_engine: Engi
     assert dev.emergencies >= 250 and dev.negatives >= 250
     assert min(dev.total.values()) >= 15 and min(held_out.total.values()) >= 15
     assert dev.recall >= 0.95 and dev.false_alarm_rate <= 0.01
-    assert held_out.recall >= 0.93 and held_out.false_alarm_rate <= 0.04
-    # The semantic second net only adds urgent verdicts: more recall, a few more alarms.
-    dev2, held_out2 = evaluate_triage(semantic_engine.assess, DATA / "triage.yaml")
-    assert dev2.recall >= dev.recall and dev2.false_alarm_rate <= 0.01
+    assert held_out.recall >= 0.93 and held_out.false_alarm_rate <= 0.05
+    # The semantic second net adds what the word lists missed and reads every alarm
+    # they raise: more recall, no more false alarms. It reads every message, so
+    # they are embedded first in one batched pass (faster than one by one).
+    embedder = MiniLM(cache_size=20_000)
+    hybrid = Engine(semantic_engine.content, embedder)
+    embedder.embed([text[:SEMANTIC_INPUT_CHARS] for text in _all_messages(DATA / "triage.yaml")])
+    dev2, held_out2 = evaluate_triage(hybrid.assess, DATA / "triage.yaml")
+    assert dev2.recall >= dev.recall and dev2.false_alarm_rate <= dev.false_alarm_rate
     assert held_out2.recall >= max(0.98, held_out.recall + 0.015)
-    assert held_out2.false_alarm_rate <= held_out.false_alarm_rate + 0.01
+    assert held_out2.false_alarm_rate <= held_out.false_alarm_rate
 
 
 def test_the_semantic_net_catches_what_no_word_list_foresaw(
@@ -268,6 +274,11 @@ def test_the_net_reads_past_calm_words_only_when_it_is_very_sure(
         "is it actually possible to overdose on magnesium glycinate?",
     ):
         assert semantic_engine.reply(question).kind is not Kind.URGENT
+
+
+def _all_messages(path: Path) -> list[str]:
+    parts = load_triage_set(path).values()
+    return [m for em, neg in parts for m in (*(x for ms in em.values() for x in ms), *neg)]
 
 
 class _LeaningNet:
@@ -324,6 +335,36 @@ def test_a_net_that_sees_nothing_leaves_the_dose_answer(
     assert "contact a doctor" not in reply.text
     monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.99))
     assert semantic_engine.reply("how much should I take a day?").kind is Kind.URGENT
+
+
+def test_an_alarm_the_net_finds_calm_is_made_careful_not_urgent(
+    engine: Engine, semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word like "collapsed" also describes a football team: when the net all but
+    rules out an emergency, the reply says where help is and offers no dose."""
+    message = (
+        "I collapsed on the kitchen floor and I can't get up, how much magnesium should I take"
+    )
+    assert engine.assess(message).category is Category.COLLAPSE
+    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.005))
+    careful = semantic_engine.reply(message)
+    assert careful.kind is not Kind.URGENT and careful.entry_id != "dosage"
+    assert "dosage" not in careful.alternatives and not AMOUNT.search(careful.text)
+    assert "contact a doctor" in careful.text and "emergency number" in careful.text
+    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.02))
+    assert semantic_engine.reply(message).triage == "collapse_weakness"
+
+
+def test_a_team_that_collapsed_gets_its_answer_and_where_help_is(
+    engine: Engine, semantic_engine: Engine
+) -> None:
+    message = (
+        "our team completely collapsed in the second half, gutted. "
+        "Separately, best time of day for magnesium?"
+    )
+    assert engine.assess(message).category is Category.COLLAPSE  # the word lists alone alarm
+    reply = semantic_engine.reply(message)
+    assert reply.kind is not Kind.URGENT and "emergency number" in reply.text
 
 
 def test_sudden_onset_is_not_taken_for_an_event_that_is_over(engine: Engine) -> None:
