@@ -47,9 +47,10 @@ CONFIDENT_ANSWER = 70.0  # an FAQ answer this sure, with nothing unwell said, sk
 CALM_NET_THRESHOLD = 0.995  # how sure the net must be of an emergency the lexicon found calm
 # Below its alarm threshold, a net this sure of an emergency makes the reply careful:
 # no dose answer or suggestion, with the "if you feel unwell" line in their place.
-# Out of fold on the development messages (7 December 2026), 0.5 makes the reply
-# careful for 21 of the 26 emergencies both nets miss; it adds the line to 60 of
-# 3,332 ordinary FAQ questions and costs 8 of their 143 dose questions the answer.
+# Out of fold on the development messages (7 December 2026, parts N and O in them),
+# 0.5 makes the reply careful for 12 of the 19 emergencies both nets miss; it adds
+# the line to 41 of 3,332 ordinary FAQ questions and costs 6 of their 143 dose
+# questions the answer.
 DOUBTFUL_NET = 0.5
 # The same for a message the word lists found calm ("would it be enough?" reads as a
 # question), with a higher bar: on development it takes the one missed emergency that
@@ -57,13 +58,18 @@ DOUBTFUL_NET = 0.5
 DOUBTFUL_CALM_NET = 0.9
 # An alarm from the word lists that the net rates below this urgent is made careful
 # instead (doubtful: no dose, the "if you feel unwell" line): words like "collapsed"
-# or "drowning" also describe a football team or a garden. Chosen on development data
-# only (7 December 2026): the lexicon at the states before parts F, K and M were read
-# raised 25 false alarms on them, and a net trained without each part spares 6 of
-# them while keeping all 541 of their emergencies the lexicon caught; out of fold on
-# today's development data it spares 6 of 31 false alarms and loses 2 of 4,544 caught
-# emergencies. At 0.05 it would spare 10 of 25 and lose 1 of 541 and 13 of 4,544.
+# or "drowning" also describe a football team or a garden. Self-harm alarms are never
+# made careful (NEVER_VETOED): the careful reply has no crisis line, and out of fold
+# the net's doubts cost 6 real self-harm messages their crisis reply and spared 1
+# false alarm.
+# Chosen on development data only (7 December 2026). Replaying the lexicon as it was
+# before parts F, K and M were read, against those parts, with a net trained without
+# each: 5 of its 25 false alarms spared, none of its 541 caught emergencies lost.
+# Out of fold on today's development data (parts N and O in it): 19 of 57 false
+# alarms spared, 3 of 4,922 caught emergencies lost (at 0.02: 24 and 7; at 0.003:
+# 12 and 0).
 VETO_NET = 0.01
+NEVER_VETOED = frozenset({Category.SELF_HARM})
 
 MAX_RELATED = 3
 FOLLOW_UP_MAX_WORDS = 8  # longer messages say enough to be understood alone
@@ -217,7 +223,7 @@ class Engine:
         """The lexicon first; the semantic net confirms its alarms and reads what it missed.
 
         An alarm the net rates below VETO_NET urgent is made careful rather than
-        urgent ("our team collapsed in the second half").
+        urgent ("our team collapsed in the second half"), unless it is self-harm.
 
         Where the lexicon found calm markers (a question about what could
         happen, an event long past, "lol") the net is still asked, but must be
@@ -239,7 +245,7 @@ class Engine:
             return model.read(embedder.embed([text[:SEMANTIC_INPUT_CHARS]])[0])
 
         if verdict.category is not None:
-            if read()[0] >= VETO_NET:
+            if verdict.category in NEVER_VETOED or read()[0] >= VETO_NET:
                 return verdict, None
             return Verdict(None, None, unwell=True, calm=verdict.calm, doubtful=True), None
         reply = self._reply(text)

@@ -229,8 +229,8 @@ def test_a_miss_that_mentions_feeling_unwell_never_offers_the_dose(chat: Convers
 def test_measured_on_the_labelled_messages(engine: Engine, semantic_engine: Engine) -> None:
     """Floors just under today's measurements (the README and the bench print the figures).
 
-    The held-out part (parts I, N and O, 7 December 2026) is hard: the word lists
-    alone find 94.0 % and raise 4.7 % false alarms on its look-alikes (the
+    The held-out part (parts I and P, 7 December 2026) is hard: the word lists
+    alone find 94.2 % and raise 3.0 % false alarms on its look-alikes (the
     targets are 98 % and 1 %, with the net; the README has the figures): these
     floors only stop it from getting worse unnoticed.
     """
@@ -238,7 +238,7 @@ def test_measured_on_the_labelled_messages(engine: Engine, semantic_engine: Engi
     assert dev.emergencies >= 250 and dev.negatives >= 250
     assert min(dev.total.values()) >= 15 and min(held_out.total.values()) >= 15
     assert dev.recall >= 0.95 and dev.false_alarm_rate <= 0.01
-    assert held_out.recall >= 0.93 and held_out.false_alarm_rate <= 0.05
+    assert held_out.recall >= 0.93 and held_out.false_alarm_rate <= 0.04
     # The semantic second net adds what the word lists missed and reads every alarm
     # they raise: more recall, no more false alarms. It reads every message, so
     # they are embedded first in one batched pass (faster than one by one).
@@ -353,6 +353,15 @@ def test_an_alarm_the_net_finds_calm_is_made_careful_not_urgent(
     assert "contact a doctor" in careful.text and "emergency number" in careful.text
     monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.02))
     assert semantic_engine.reply(message).triage == "collapse_weakness"
+
+
+def test_the_net_never_calms_a_self_harm_alarm(
+    semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The careful reply has no crisis line: a self-harm alarm stays one, whatever the net says."""
+    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.0))
+    reply = semantic_engine.reply("i have the rope ready, i just need to know its the right choice")
+    assert reply.kind is Kind.URGENT and reply.triage == "self_harm"
 
 
 def test_a_team_that_collapsed_gets_its_answer_and_where_help_is(
