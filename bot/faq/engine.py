@@ -37,7 +37,7 @@ from bot.faq.matcher import (
 )
 from bot.faq.normalize import Analysis, Normalizer
 from bot.faq.reply import Choice, Kind, Reply
-from bot.faq.safety import DoseMention, SafetyRules, Scope, dose_mention
+from bot.faq.safety import DoseBand, DoseMention, SafetyRules, Scope, dose_mention
 from bot.faq.semantic import Embedder
 from bot.faq.triage import Category, Triage, Verdict
 from bot.faq.triage_model import TriageModel, TriageModelError, load_model
@@ -184,8 +184,18 @@ class Engine:
         if verdict.doubtful:  # maybe an emergency: say less, never a dose, say where help is
             if reply.entry_id == self.content.dose_entry:
                 reply = self._fallback(reply.score)
-            return self._fail_safe(reply, verdict)
+            return self._fail_safe(self._without_dose_verdict(reply, text), verdict)
         return self._fail_safe(reply, verdict) if verdict.unwell else reply
+
+    def _without_dose_verdict(self, reply: Reply, text: str) -> Reply:
+        """No reassurance about an amount someone named ("400 mg is inside the range")
+        when they may be in danger: a child who swallowed 400 mg is no dose question.
+        A note that the amount is above the range stays: it is a warning."""
+        said = dose_mention(text)
+        if said is None or said.band is DoseBand.ABOVE:
+            return reply
+        note = said.note(self.content.texts)
+        return _with(reply, notes=tuple(n for n in reply.notes if n != note))
 
     def _follow_up(self, text: str, alone: Reply, last_topic: str) -> Reply:
         """A short message that is not understood alone, read with the previous question.

@@ -221,7 +221,9 @@ class MiniLM:
 
     def _compute(self, texts: list[str]) -> Vectors:
         # encode, not encode_batch: the latter starts a thread pool on every core.
-        ids = [list(self._tokenizer.encode(t).ids) for t in texts]
+        # A lone surrogate ("\ud800") is no text the tokenizer takes: it becomes "?".
+        clean = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
+        ids = [list(self._tokenizer.encode(t).ids) for t in clean]
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
         # Similar lengths share a batch, so padding stays small.
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))

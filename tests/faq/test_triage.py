@@ -229,8 +229,8 @@ def test_a_miss_that_mentions_feeling_unwell_never_offers_the_dose(chat: Convers
 def test_measured_on_the_labelled_messages(engine: Engine, semantic_engine: Engine) -> None:
     """Floors just under today's measurements (the README and the bench print the figures).
 
-    The held-out part (parts I and P, 7 December 2026) is hard: the word lists
-    alone find 94.2 % and raise 3.0 % false alarms on its look-alikes (the
+    The held-out part (parts I, P and Q, 7 December 2026) is hard: the word lists
+    alone find 94.5 % and raise 3.5 % false alarms on its look-alikes (the
     targets are 98 % and 1 %, with the net; the README has the figures): these
     floors only stop it from getting worse unnoticed.
     """
@@ -353,6 +353,50 @@ def test_an_alarm_the_net_finds_calm_is_made_careful_not_urgent(
     assert "contact a doctor" in careful.text and "emergency number" in careful.text
     monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.02))
     assert semantic_engine.reply(message).triage == "collapse_weakness"
+
+
+def test_a_careful_reply_never_judges_an_amount_someone_named(
+    semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "400 mg is inside the usual range" reassures; a child who swallowed 400 mg, or
+    someone the net worries about, gets no verdict on the amount."""
+    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.005))
+    vetoed = semantic_engine.reply("my son swallowed 400 mg of my magnesium glycinate, is that ok?")
+    assert vetoed.kind is not Kind.URGENT and "400" not in vetoed.text
+    assert "emergency number" in vetoed.text
+    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.6))
+    doubted = semantic_engine.reply("I take 400 mg a day, does it help with sleep?")
+    assert doubted.kind is not Kind.URGENT and "400" not in doubted.text
+    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.0))
+    plain = semantic_engine.reply("I take 400 mg a day, does it help with sleep?")
+    assert "400" in plain.text  # nothing worrying: the amount is still read back
+
+
+def test_an_emergency_followed_by_a_magnesium_question_stays_urgent(
+    semantic_engine: Engine,
+) -> None:
+    """Users of this bot ask about the supplement in the same breath; the net must not
+    read the question as a sign that nothing is wrong."""
+    for message, category in [
+        ("my mum took 400mg magnesium and collapsed, is that a normal dose?", "collapse_weakness"),
+        (
+            "my son swallowed 400 mg of my magnesium glycinate, is that ok?",
+            "child_or_other_swallowed",
+        ),
+        ("I accidentally took 2000 mg of magnesium glycinate today, is that too much?", "overdose"),
+        ("I fainted after taking 400 mg of magnesium, should I take less?", "collapse_weakness"),
+        (
+            "been vomiting for 2 days and can't keep water down, should I stop the magnesium?",
+            "dehydration",
+        ),
+        ("crushing chest pain going down my left arm, should I take magnesium with food?", "heart"),
+    ]:
+        assert semantic_engine.reply(message).triage == category, message
+
+
+def test_a_lone_surrogate_never_breaks_a_reply(semantic_engine: Engine) -> None:
+    assert semantic_engine.reply("i cant breathe \ud800 help").kind is Kind.URGENT
+    assert semantic_engine.reply("hello \udc80 how much should i take").text
 
 
 def test_the_net_never_calms_a_self_harm_alarm(
