@@ -19,6 +19,7 @@ from bot.faq.semantic import MiniLM
 from bot.faq.tokens import basic_tokens
 from bot.faq.triage import Category, Verdict
 from bot.faq.triage_eval import PartResult, evaluate_triage, load_triage_set
+from bot.faq.triage_net import TriageNet
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "triage.yaml"
 # The red-flag list content/faq.yaml carried before triage (the naive alternative).
@@ -124,7 +125,8 @@ def main() -> None:
     pin_one_core()
     content = load_content()
     engine = Engine(content)
-    hybrid = Engine(content, MiniLM(cache_size=0))  # no cache: every message pays the model
+    # No caches: every message pays both models.
+    hybrid = Engine(content, MiniLM(cache_size=0), triage_net=TriageNet(cache_size=0))
     parts = load_triage_set(DATA)
     messages = [m for e, n in parts.values() for ms in e.values() for m in ms] + [
         m for _, n in parts.values() for m in n

@@ -16,10 +16,8 @@ from typing import Any, TextIO
 from bot.config import Settings, SettingsError, load_settings
 from bot.faq.content import ContentError, load_content
 from bot.faq.engine import Engine
-from bot.faq.evaluate import DEVELOPMENT_SETS, load_categorised
 from bot.faq.reply import Reply
 from bot.faq.semantic import ModelError
-from bot.faq.triage_model import TriageModelError
 from bot.storage.db import DatabaseError
 
 NO_TOKEN_MESSAGE = """\
@@ -110,36 +108,6 @@ def cmd_eval(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
             "no labelled questions (in_scope and out_of_scope are both empty)",
         )
     out.write(result.report() + "\n")
-    return 0
-
-
-def cmd_train_triage(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    """Retrain triage's semantic net on the development part of the labelled messages."""
-    from bot.faq.semantic import MiniLM
-    from bot.faq.triage_eval import load_triage_set
-    from bot.faq.triage_model import NONE, train
-
-    content = load_content(args.faq or settings.faq_path)
-    target = content.triage.model_path
-    if target is None:
-        raise ContentError(content.triage.path, 1, "model_file", "names no file to write")
-    parts = load_triage_set(Path(args.data))
-    if "development" not in parts:
-        raise ContentError(args.data, 1, "development", "missing: the part to train on")
-    emergencies, negatives = parts["development"]
-    for path in args.ordinary:  # FAQ questions: nobody in them is in danger
-        in_scope, out_of_scope = load_categorised(Path(path))
-        negatives = negatives + [q for q, _ in in_scope] + [q for q, _ in out_of_scope]
-    texts = [m for ms in emergencies.values() for m in ms] + negatives
-    labels = [c.value for c, ms in emergencies.items() for _ in ms] + [NONE] * len(negatives)
-    embedder = MiniLM()
-    model = train(embedder.embed(texts), labels, embedder.model_id)
-    target.write_text(model.to_json() + "\n", encoding="utf-8")
-    out.write(
-        f"{target}: trained on {model.examples} development messages; cross-validated "
-        f"recall {model.cv_recall:.1%} at {model.cv_false_alarms:.1%} false alarms "
-        "(the semantic net alone)\n"
-    )
     return 0
 
 
@@ -235,16 +203,6 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--triage", action="store_true", help="FILE holds triage messages (tests/data/triage.yaml)"
     )
-    tt = sub.add_parser(
-        "train-triage", parents=[faq], help="retrain triage's semantic net (development part only)"
-    )
-    tt.add_argument("--data", default="tests/data/triage.yaml")
-    tt.add_argument(
-        "--ordinary",
-        nargs="*",
-        default=[f"tests/data/{name}" for name in DEVELOPMENT_SETS],
-        help="labelled FAQ question files (development sets only) to train on as ordinary",
-    )
     un = sub.add_parser("unanswered", help="most frequent questions the bot could not answer")
     un.add_argument("--limit", type=int, default=20)
     bk = sub.add_parser("backup", help="copy the live database to PATH (safe while the bot runs)")
@@ -254,7 +212,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {
-    "train-triage": cmd_train_triage,
     "ask": cmd_ask,
     "chat": cmd_chat,
     "check": cmd_check,
@@ -272,7 +229,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         settings = load_settings()
         return COMMANDS[args.command](args, settings, stream)
-    except (ContentError, SettingsError, ModelError, TriageModelError) as exc:
+    except (ContentError, SettingsError, ModelError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
     except DatabaseError as exc:

@@ -28,7 +28,6 @@ def write_faq(folder: Path, text: str) -> Path:
     for name in (
         "source-article.txt",
         "triage.yaml",
-        "triage_model.json",
         "languages.yaml",
         "faq-vectors.npz",
     ):

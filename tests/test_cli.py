@@ -230,17 +230,6 @@ def test_scheduler_ticks_stay_out_of_the_info_log(tg: FakeTelegram, tmp_path: Pa
     assert "Running job" not in log and "executed successfully" not in log
 
 
-def test_triage_weights_that_do_not_fit_are_one_clear_line(tmp_path: Path) -> None:
-    path = write_faq(tmp_path, (ROOT / "content" / "faq.yaml").read_text(encoding="utf-8"))
-    (tmp_path / "triage_model.json").write_text('{"model_id": "old"}', encoding="utf-8")
-    result = run("--faq", str(path), "ask", "hello")
-    assert result.returncode == 2
-    assert result.stderr.startswith("error: ") and "triage_model.json" in result.stderr
-    assert "Traceback" not in result.stderr
-    lean = run("--faq", str(path), "ask", "hello", env={"SEMANTIC": "off"})
-    assert lean.returncode == 0 and lean.stdout
-
-
 def test_embed_rewrites_the_shipped_vectors_embedding_only_what_changed(tmp_path: Path) -> None:
     original = (ROOT / "content" / "faq.yaml").read_text(encoding="utf-8")
     edited = original.replace('"What is magnesium glycinate?"', '"What is it?"', 1)
@@ -256,28 +245,6 @@ def test_embed_rewrites_the_shipped_vectors_embedding_only_what_changed(tmp_path
     with np.load(tmp_path / "faq-vectors.npz") as saved:
         model_id = str(saved["model_id"])
     assert text_key("What is it?") in load_known(tmp_path / "faq-vectors.npz", model_id, 384)
-
-
-def test_train_triage_learns_ordinary_questions_too(tmp_path: Path) -> None:
-    path = write_faq(tmp_path, (ROOT / "content" / "faq.yaml").read_text(encoding="utf-8"))
-    data = tmp_path / "triage-set.yaml"
-    urgent = [f"i swallowed {n} of my pills and feel awful" for n in range(20, 32)]
-    calm = [f"is it fine to take it with meal number {n}" for n in range(12)]
-    data.write_text(
-        yaml.safe_dump({"development": {"emergencies": {"overdose": urgent}, "negatives": calm}}),
-        encoding="utf-8",
-    )
-    ordinary = tmp_path / "questions.yaml"
-    ordinary.write_text(
-        yaml.safe_dump({"in_scope": {"sleep": ["does it help sleep"]}, "out_of_scope": ["hi"]}),
-        encoding="utf-8",
-    )
-    result = run(
-        "--faq", str(path), "train-triage", "--data", str(data), "--ordinary", str(ordinary)
-    )
-    assert result.returncode == 0, result.stderr
-    assert "trained on 26 development messages" in result.stdout
-    assert json.loads((tmp_path / "triage_model.json").read_text())["examples"] == 26
 
 
 def test_eval_triage_reports_each_part_and_category(tmp_path: Path) -> None:

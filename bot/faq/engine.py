@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from bot.faq.content import Content, Entry
 from bot.faq.coverage import Coverage
@@ -40,35 +41,33 @@ from bot.faq.reply import Choice, Kind, Reply
 from bot.faq.safety import DoseBand, DoseMention, SafetyRules, Scope, dose_mention
 from bot.faq.semantic import Embedder
 from bot.faq.triage import Category, Triage, Verdict
-from bot.faq.triage_model import TriageModel, TriageModelError, load_model
+from bot.faq.triage_net import TriageNet
 
 SEMANTIC_INPUT_CHARS = 1000  # what the second net reads of a message
 CONFIDENT_ANSWER = 70.0  # an FAQ answer this sure, with nothing unwell said, skips the net
-CALM_NET_THRESHOLD = 0.995  # how sure the net must be of an emergency the lexicon found calm
+# The net's figures below are out of fold: a net built like the shipped one but
+# trained without development parts F, K, M, N and O, read against those parts,
+# with the word lists as they were before those parts were read (7 December 2026).
+# How sure the net must be of an emergency the word lists found calm ("lol i think
+# i overdosed"): 0.995 keeps 986 of 988 emergencies; 0.999 keeps 982.
+CALM_NET_THRESHOLD = 0.995
 # Below its alarm threshold, a net this sure of an emergency makes the reply careful:
 # no dose answer or suggestion, with the "if you feel unwell" line in their place.
-# Out of fold on the development messages (7 December 2026, parts N and O in them),
-# 0.5 makes the reply careful for 12 of the 19 emergencies both nets miss; it adds
-# the line to 41 of 3,332 ordinary FAQ questions and costs 6 of their 143 dose
-# questions the answer.
+# Kept from the frozen-encoder net this one replaced (chosen out of fold there).
 DOUBTFUL_NET = 0.5
 # The same for a message the word lists found calm ("would it be enough?" reads as a
-# question), with a higher bar: on development it takes the one missed emergency that
-# got the dose answer to none, and costs no ordinary question its answer.
+# question), with a higher bar.
 DOUBTFUL_CALM_NET = 0.9
 # An alarm from the word lists that the net rates below this urgent is made careful
 # instead (doubtful: no dose, the "if you feel unwell" line): words like "collapsed"
-# or "drowning" also describe a football team or a garden. Self-harm alarms are never
-# made careful (NEVER_VETOED): the careful reply has no crisis line, and out of fold
-# the net's doubts cost 6 real self-harm messages their crisis reply and spared 1
-# false alarm.
-# Chosen on development data only (7 December 2026). Replaying the lexicon as it was
-# before parts F, K and M were read, against those parts, with a net trained without
-# each: 5 of its 25 false alarms spared, none of its 541 caught emergencies lost.
-# Out of fold on today's development data (parts N and O in it): 19 of 57 false
-# alarms spared, 3 of 4,922 caught emergencies lost (at 0.02: 24 and 7; at 0.003:
-# 12 and 0).
-VETO_NET = 0.01
+# or "unresponsive" also describe a football team or a laptop. Out of fold, any bar
+# from 0.05 to 0.2 spares the same 33 of the 42 false alarms the word lists raised
+# outside self-harm and loses none of their 909 emergencies (0.01: 28; 0.5: 36, none
+# lost). 0.1, not higher: the shipped net reads "my son swallowed 400 mg of my
+# magnesium glycinate, is that ok?" 0.17. Self-harm alarms are never made careful
+# (NEVER_VETOED): the careful reply has no crisis line, and a net doubting a real
+# one (1 of 83 at 0.05) must not cost it the crisis reply.
+VETO_NET = 0.1
 NEVER_VETOED = frozenset({Category.SELF_HARM})
 
 MAX_RELATED = 3
@@ -83,6 +82,19 @@ class _SmallTalkRule:
     reply: str
 
 
+class TriageReader(Protocol):
+    """Triage's second net (bot.faq.triage_net): reads a whole message."""
+
+    @property
+    def threshold(self) -> float:
+        """Urgent when the first half of `read` is above this."""
+        ...
+
+    def read(self, text: str) -> tuple[float, Category]:
+        """How likely an emergency (0..1), and the likeliest category."""
+        ...
+
+
 class Engine:
     """Stateless and thread-safe after construction; build once per content."""
 
@@ -93,21 +105,20 @@ class Engine:
         *,
         vectors: Path | None = None,
         weights: Weights = DEFAULT_WEIGHTS,
+        triage_net: TriageReader | None = None,
     ) -> None:
         """With an `embedder`, matching adds its semantic half (`bot.faq.hybrid`) and
-        triage its semantic second net (content/triage.yaml `model_file`); without
+        triage its second net (`triage_net`, by default bot.faq.triage_net's); without
         one, the lexical matcher and the triage lexicon alone decide. `vectors` is
         where the content's embeddings are kept between starts."""
         self.content = content
         self.embedder = embedder
         self.weights = weights
-        self.triage_model: TriageModel | None = None
+        if triage_net is None and embedder is not None:
+            triage_net = TriageNet()
+        self.triage_net = triage_net
         self.semantic: SemanticIndex | None = None
         if embedder is not None:
-            path = content.triage.model_path
-            if path is None:
-                raise TriageModelError(f"{content.triage.path}: no model_file for the semantic net")
-            self.triage_model = load_model(path, embedder.model_id)
             self.semantic = SemanticIndex(content, embedder, saved=vectors)
         self.normalizer = Normalizer(content)
         self._forms = {e.id: e.form for e in content.entries if e.form is not None}
@@ -247,12 +258,12 @@ class Engine:
         The FAQ reply computed for that check is handed back for reuse.
         """
         verdict = self.triage.assess(text)
-        model, embedder = self.triage_model, self.embedder
-        if model is None or embedder is None:
+        model = self.triage_net
+        if model is None:
             return verdict, None
 
         def read() -> tuple[float, Category]:  # 1 - P(none), and the likeliest category
-            return model.read(embedder.embed([text[:SEMANTIC_INPUT_CHARS]])[0])
+            return model.read(text[:SEMANTIC_INPUT_CHARS])
 
         if verdict.category is not None:
             if verdict.category in NEVER_VETOED or read()[0] >= VETO_NET:
@@ -309,10 +320,9 @@ class Engine:
             and not asked_otherwise(self._forms, scored[0].entry_id, form)
         ):
             return self._from_scores(scored, dose)
-        # The message as sent is also what triage's net embeds: one model run, cached,
-        # serves both. The question part is scored lexically only: embedding it as a
-        # second view cost a second model run and, on the 3,481 development
-        # questions, 0.4 points of top-1.
+        # The message as sent is embedded once (cached). The question part is scored
+        # lexically only: embedding it as a second view cost a second model run and,
+        # on the 3,481 development questions, 0.4 points of top-1.
         semantic = nudge(
             self.semantic.assess([text[:SEMANTIC_INPUT_CHARS]]),
             self._forms,

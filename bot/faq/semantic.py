@@ -23,15 +23,17 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 Vectors = npt.NDArray[np.float32]
+Mask = npt.NDArray[np.int64]
+T = TypeVar("T")
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 DIMENSION = 384
@@ -112,21 +114,66 @@ def cache_key(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-class MiniLM:
-    """all-MiniLM-L6-v2 on onnxruntime; thread-safe; `embed` never downloads anything.
+class Memo(Generic[T]):
+    """Results remembered by key, least recently used dropped first; thread-safe.
+
+    What is missing is computed in one call, so a batch still runs as a batch.
+    A remembered array is made read-only: callers share it.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self._items: OrderedDict[str, T] = OrderedDict()
+        self._capacity = max(0, capacity)
+        self._lock = threading.Lock()
+        self._hits = 0
+        self._misses = 0
+
+    def lookup(self, keys: Sequence[str], compute: Callable[[list[str]], Sequence[T]]) -> list[T]:
+        """Each key's result, in order; `compute` gets each missing key once."""
+        found: dict[str, T] = {}
+        with self._lock:
+            for key in keys:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    found[key] = self._items[key]
+            hits = sum(key in found for key in keys)
+            self._hits += hits
+            self._misses += len(keys) - hits
+        todo = list(dict.fromkeys(k for k in keys if k not in found))
+        if todo:
+            fresh = dict(zip(todo, compute(todo), strict=True))
+            for value in fresh.values():
+                if isinstance(value, np.ndarray):
+                    value.setflags(write=False)
+            found.update(fresh)
+            with self._lock:
+                if self._capacity:
+                    self._items.update(fresh)
+                    for key in todo:
+                        self._items.move_to_end(key)
+                while len(self._items) > self._capacity:
+                    self._items.popitem(last=False)
+        return [found[key] for key in keys]
+
+    def info(self) -> CacheInfo:
+        with self._lock:
+            return CacheInfo(self._hits, self._misses, len(self._items), self._capacity)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._hits = self._misses = 0
+
+
+class OnnxText:
+    """A BERT-style ONNX model over the vendored tokenizer, both verified when loaded.
 
     One intra-op thread by default, so a message costs one core and the bot's
-    event loop keeps the other. Loading verifies both files first.
+    event loop keeps the other. Subclasses say what to make of the first output.
     """
 
     def __init__(
-        self,
-        model: ModelFile = MODEL,
-        tokenizer: ModelFile = TOKENIZER,
-        *,
-        threads: int = 1,
-        cache_size: int = CACHE_SIZE,
-        max_tokens: int = MAX_TOKENS,
+        self, model: ModelFile, tokenizer: ModelFile, *, threads: int, max_tokens: int
     ) -> None:
         model_path = model.verify()
         tokenizer_path = tokenizer.verify()
@@ -156,12 +203,47 @@ class MiniLM:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ModelError(f"{model_path}: cannot load model ({reason})") from None
         self._inputs = frozenset(i.name for i in self._session.get_inputs())
+
+    def _batches(self, texts: Sequence[str]) -> Iterator[tuple[list[int], Vectors, Mask]]:
+        """(rows of `texts`, first output, mask) a batch at a time, similar lengths
+        together so padding stays small."""
+        # encode, not encode_batch: the latter starts a thread pool on every core.
+        # A lone surrogate ("\ud800") is no text the tokenizer takes: it becomes "?".
+        clean = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
+        ids = [list(self._tokenizer.encode(t).ids) for t in clean]
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        for start in range(0, len(order), BATCH_SIZE):
+            chunk = order[start : start + BATCH_SIZE]
+            yield (chunk, *self._run([ids[i] for i in chunk]))
+
+    def _run(self, batch: list[list[int]]) -> tuple[Vectors, Mask]:
+        width = max(len(x) for x in batch)
+        ids = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, seq in enumerate(batch):
+            ids[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        return np.asarray(self._session.run(None, feeds)[0], dtype=np.float32), mask
+
+
+class MiniLM(OnnxText):
+    """all-MiniLM-L6-v2 on onnxruntime; thread-safe; `embed` never downloads anything."""
+
+    def __init__(
+        self,
+        model: ModelFile = MODEL,
+        tokenizer: ModelFile = TOKENIZER,
+        *,
+        threads: int = 1,
+        cache_size: int = CACHE_SIZE,
+        max_tokens: int = MAX_TOKENS,
+    ) -> None:
+        super().__init__(model, tokenizer, threads=threads, max_tokens=max_tokens)
         self._model_id = f"{model.sha256}:{tokenizer.sha256}:{max_tokens}"
-        self._cache: OrderedDict[str, Vectors] = OrderedDict()
-        self._capacity = max(0, cache_size)
-        self._lock = threading.Lock()
-        self._hits = 0
-        self._misses = 0
+        self._memo: Memo[Vectors] = Memo(cache_size)
 
     @property
     def dimension(self) -> int:
@@ -173,35 +255,9 @@ class MiniLM:
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """(len(texts), 384) float32, every row of length 1, in the order given."""
-        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
-        todo: dict[str, list[int]] = {}
-        with self._lock:
-            for i, text in enumerate(texts):
-                key = cache_key(text)
-                vec = self._cache.get(key)
-                if vec is not None:
-                    self._cache.move_to_end(key)
-                    self._hits += 1
-                    out[i] = vec
-                else:
-                    todo.setdefault(key, []).append(i)
-            self._misses += sum(len(v) for v in todo.values())
-        if not todo:
-            return out
-        keys = list(todo)
-        fresh = self._compute(keys)
-        with self._lock:
-            for key, vec in zip(keys, fresh, strict=True):
-                for i in todo[key]:
-                    out[i] = vec
-                if self._capacity:
-                    stored = vec.copy()
-                    stored.setflags(write=False)
-                    self._cache[key] = stored
-                    self._cache.move_to_end(key)
-            while len(self._cache) > self._capacity:
-                self._cache.popitem(last=False)
-        return out
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        return np.stack(self._memo.lookup([cache_key(t) for t in texts], self._compute))
 
     def embed_one(self, text: str) -> Vectors:
         """One text's (384,) vector."""
@@ -209,43 +265,19 @@ class MiniLM:
         return row
 
     def cache_info(self) -> CacheInfo:
-        with self._lock:
-            return CacheInfo(self._hits, self._misses, len(self._cache), self._capacity)
+        return self._memo.info()
 
     def cache_clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
-            self._hits = self._misses = 0
+        self._memo.clear()
 
-    # -- model ------------------------------------------------------------
-
-    def _compute(self, texts: list[str]) -> Vectors:
-        # encode, not encode_batch: the latter starts a thread pool on every core.
-        # A lone surrogate ("\ud800") is no text the tokenizer takes: it becomes "?".
-        clean = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
-        ids = [list(self._tokenizer.encode(t).ids) for t in clean]
+    def _compute(self, texts: list[str]) -> list[Vectors]:
+        """Mean pooling over tokens, then length 1, as sentence-transformers does."""
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
-        # Similar lengths share a batch, so padding stays small.
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        for start in range(0, len(order), BATCH_SIZE):
-            chunk = order[start : start + BATCH_SIZE]
-            out[chunk] = self._run([ids[i] for i in chunk])
-        return out
-
-    def _run(self, batch: list[list[int]]) -> Vectors:
-        width = max(len(x) for x in batch)
-        ids = np.zeros((len(batch), width), dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.int64)
-        for row, seq in enumerate(batch):
-            ids[row, : len(seq)] = seq
-            mask[row, : len(seq)] = 1
-        feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = np.asarray(self._session.run(None, feeds)[0], dtype=np.float32)
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
-        return normalise(pooled)
+        for rows, hidden, mask in self._batches(texts):
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
+            out[rows] = normalise(pooled)
+        return [row.copy() for row in out]  # a view would keep the whole batch alive
 
 
 def normalise(vectors: npt.ArrayLike) -> Vectors:

@@ -34,7 +34,6 @@ class TriageContent:
     lexicon: Lexicon
     replies: dict[Category, str]
     unwell_line: str  # added to fallbacks and clarifies that mention feeling unwell
-    model_path: Path | None = None  # weights of the semantic second net (bot.faq.triage_model)
 
 
 def load_triage(path: Path) -> TriageContent:
@@ -63,8 +62,6 @@ def parse_triage(doc: Located) -> TriageContent:
         if category not in covered:
             raise doc.error("rules", f"no rule for the category '{category}'")
     line = r.text(r.field(top, "unwell_line", ""), "unwell_line", MAX_LINE_CHARS)
-    model = top.get("model_file")
-    model_path = None if model is None else Path(doc.path).parent / r.text(model, "model_file")
     spellings = _spellings(doc, top.get("spellings"))
     overrides = _overrides(doc, top.get("overrides"), known)
     denial = _names(doc, top.get("denial_concepts"), "denial_concepts", set(concepts))
@@ -72,7 +69,7 @@ def parse_triage(doc: Located) -> TriageContent:
     for name in set(free) & set(denial):
         raise doc.error("negation_free_concepts", f"'{name}' cannot also be a denial concept")
     lexicon = Lexicon(concepts, rules, unwell, calm, wide, spellings, overrides, denial, free)
-    return TriageContent(doc.path, lexicon, replies, line, model_path)
+    return TriageContent(doc.path, lexicon, replies, line)
 
 
 def _concepts(r: Reader, raw: Any) -> dict[str, tuple[str, ...]]:

@@ -20,14 +20,13 @@ from bot.config import Settings
 from bot.faq.content import ContentError, load_content
 from bot.faq.engine import Engine
 from bot.faq.semantic import ModelError
-from bot.faq.triage_model import TriageModelError
 from bot.telegram import surface
 from bot.telegram.services import Services
 
 log = logging.getLogger(__name__)
 
 # What a bad file can raise while an engine is built over it (as `bot.cli` reports them).
-RELOAD_ERRORS = (ContentError, TriageModelError, ModelError)
+RELOAD_ERRORS = (ContentError, ModelError)
 
 
 def fresh_engine(current: Engine, settings: Settings) -> Engine:
@@ -36,7 +35,7 @@ def fresh_engine(current: Engine, settings: Settings) -> Engine:
     if current.embedder is None:
         return Engine(content)
     vectors = Path(settings.vectors_path) if settings.vectors_path else None
-    return Engine(content, current.embedder, vectors=vectors)
+    return Engine(content, current.embedder, vectors=vectors, triage_net=current.triage_net)
 
 
 async def reload_content(svc: Services, bot: Bot) -> Engine:

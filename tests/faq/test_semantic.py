@@ -45,7 +45,9 @@ def _cos(e: MiniLM, a: str, b: str) -> float:
 
 
 def test_vendored_files_match_their_pinned_digests() -> None:
-    for f in (MODEL, TOKENIZER):
+    from bot.faq.triage_net import TRIAGE_MODEL
+
+    for f in (MODEL, TOKENIZER, TRIAGE_MODEL):
         assert hashlib.sha256(f.path.read_bytes()).hexdigest() == f.sha256
 
 
@@ -367,3 +369,27 @@ def test_the_shipped_vectors_cover_the_content_so_a_fresh_start_needs_no_model(
     refusing = _Refusing(embedder.model_id, embedder.dimension)
     index = SemanticIndex(load_content(), refusing)
     assert len(index) > 1000
+
+
+def test_memo_computes_each_missing_key_once_and_forgets_the_oldest() -> None:
+    from bot.faq.semantic import Memo
+
+    asked: list[list[str]] = []
+
+    def compute(keys: list[str]) -> list[int]:
+        asked.append(keys)
+        return [len(k) for k in keys]
+
+    memo: Memo[int] = Memo(2)
+    assert memo.lookup(["a", "bb", "a"], compute) == [1, 2, 1]
+    assert asked == [["a", "bb"]]
+    assert memo.lookup(["bb", "ccc"], compute) == [2, 3]  # "a" is now the oldest: dropped
+    assert asked[-1] == ["ccc"]
+    memo.lookup(["a"], compute)
+    assert asked[-1] == ["a"]
+    info = memo.info()
+    assert (info.hits, info.misses, info.size, info.capacity) == (1, 5, 2, 2)
+    nothing: Memo[int] = Memo(0)
+    nothing.lookup(["a"], compute)
+    nothing.lookup(["a"], compute)
+    assert asked[-2:] == [["a"], ["a"]] and nothing.info().size == 0

