@@ -80,7 +80,8 @@ def development() -> tuple[list[tuple[str, str]], list[str], set[str]]:
 def paired(
     rows: list[tuple[str, str]], questions: list[str], lookalikes: set[str]
 ) -> list[tuple[str, str]]:
-    """Each emergency (and some look-alikes) again, with an ordinary question beside it."""
+    """Each emergency and look-alike again, with an ordinary question beside it (and
+    some a third time, with a short question about "that")."""
     rng = random.Random(SEED)
     out = []
     for text, label in rows:

@@ -9,7 +9,9 @@ digest. Nothing is ever downloaded.
 
 `MiniLM.embed(texts)` returns one L2-normalised float32 row per text (mean
 pooling over tokens, as sentence-transformers does for this model), so a dot
-product is the cosine similarity. Repeated texts come from an LRU cache.
+product is the cosine similarity. Repeated texts come from an LRU cache
+(`Memo`). `OnnxText` is the loading and batching it shares with triage's
+second net (bot.faq.triage_net), the same model fine-tuned.
 `NearestIndex` holds labelled vectors (FAQ phrasings, labelled emergency
 messages) and returns the nearest ones by dot product.
 

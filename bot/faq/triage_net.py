@@ -84,14 +84,9 @@ class TriageNet(OnnxText):
         return self._memo.lookup([cache_key(t) for t in texts], self._compute)
 
     def _compute(self, texts: list[str]) -> list[tuple[float, Category]]:
-        out: list[tuple[float, Category] | None] = [None] * len(texts)
+        urgency = np.ones(len(texts))  # a row never read would count as urgent, not calm
+        likeliest = np.zeros(len(texts), dtype=np.int64)
         for rows, probs, _ in self._batches(texts):
-            for row, p in zip(rows, probs, strict=True):
-                out[row] = (float(1.0 - p[0]), self._categories[int(np.argmax(p[1:]))])
-        return [_filled(r) for r in out]
-
-
-def _filled(result: tuple[float, Category] | None) -> tuple[float, Category]:
-    if result is None:  # never read as calm what was not read at all
-        raise RuntimeError("the triage net skipped a message")
-    return result
+            urgency[rows] = 1.0 - probs[:, 0]
+            likeliest[rows] = np.argmax(probs[:, 1:], axis=1)
+        return [(float(u), self._categories[k]) for u, k in zip(urgency, likeliest, strict=True)]
