@@ -92,6 +92,8 @@ class Content:
     smalltalk_filler: tuple[str, ...]
     dose_entry: str
     interaction_entry: str
+    # Entries a careful reply (maybe an emergency) never answers with: they reassure.
+    withheld_when_doubtful: frozenset[str]
     entries: tuple[Entry, ...]
     ui: UiTexts
     commands: dict[str, str]
@@ -332,6 +334,10 @@ def parse_content(doc: Located) -> Content:
         special[key] = r.identifier(r.field(matching, key, "matching"), f"matching.{key}")
         if special[key] not in ids:
             raise doc.error(f"matching.{key}", f"unknown entry id '{special[key]}'")
+    withheld = r.texts(matching.get("withheld_when_doubtful"), "matching.withheld_when_doubtful")
+    for i, w in enumerate(withheld):
+        if w not in ids:
+            raise doc.error(f"matching.withheld_when_doubtful[{i}]", f"unknown entry id '{w}'")
     source = _source(r, top.get("article_file"))
     if source is not None:
         for i, e in enumerate(entries):
@@ -361,6 +367,7 @@ def parse_content(doc: Located) -> Content:
         smalltalk_filler=terms("smalltalk_filler"),
         dose_entry=special["dose_entry"],
         interaction_entry=special["interaction_entry"],
+        withheld_when_doubtful=frozenset(withheld),
         entries=entries,
         ui=ui,
         commands=commands,

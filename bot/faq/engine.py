@@ -58,17 +58,27 @@ DOUBTFUL_NET = 0.5
 # The same for a message the word lists found calm ("would it be enough?" reads as a
 # question), with a higher bar.
 DOUBTFUL_CALM_NET = 0.9
-# An alarm from the word lists that the net rates below this urgent is made careful
-# instead (doubtful: no dose, the "if you feel unwell" line): words like "collapsed"
-# or "unresponsive" also describe a football team or a laptop. Out of fold, any bar
-# from 0.05 to 0.2 spares the same 33 of the 42 false alarms the word lists raised
-# outside self-harm and loses none of their 909 emergencies (0.01: 28; 0.5: 36, none
-# lost). 0.1, not higher: the shipped net reads "my son swallowed 400 mg of my
-# magnesium glycinate, is that ok?" 0.17. Self-harm alarms are never made careful
-# (NEVER_VETOED): the careful reply has no crisis line, and a net doubting a real
-# one (1 of 83 at 0.05) must not cost it the crisis reply.
-VETO_NET = 0.1
-NEVER_VETOED = frozenset({Category.SELF_HARM})
+# An alarm from the word lists that the net rates below VETO_NET urgent is not
+# urgent: words like "collapsed" or "unresponsive" also describe a laptop or a team.
+# Between ANSWER_VETO_NET and VETO_NET the net is unsure, so the reply says less: no
+# FAQ answer, only the category's careful line (careful_lines in content/triage.yaml:
+# "If someone swallowed tablets that were not theirs, call your poison control
+# centre..."). Below ANSWER_VETO_NET the question is answered too, still without a
+# dose and with that line. Chosen out of fold: a net built without development parts
+# F, K, M, N and O, read against them (outside self-harm, every bar up to 0.99 loses
+# none of their 826 alarms that are emergencies; 0.1 spares 33 of the 42 false
+# alarms, 0.9 spares 38), and the shipped net read against part U, which it was not
+# trained on (0.1 spares 29 of 37, 0.9 spares 32, none of 255 emergencies lost).
+# Not higher than 0.9: the lowest-rated emergency the word lists found in F-O read
+# 0.993, and the shipped net reads "my son swallowed 400 mg of my magnesium
+# glycinate, is that ok?" 0.17 (a reply that says less and names poison control).
+VETO_NET = 0.9
+ANSWER_VETO_NET = 0.1
+# Self-harm alarms need the net far surer: a careful reply names a crisis line, but a
+# real one must not lose the crisis reply. Out of fold, 0.01 spares 4 of 12 false
+# alarms ("I kill myself at the gym 5 days a week") and loses none of 83; 0.05
+# would lose 1.
+SELF_HARM_VETO_NET = 0.01
 
 MAX_RELATED = 3
 FOLLOW_UP_MAX_WORDS = 8  # longer messages say enough to be understood alone
@@ -193,7 +203,7 @@ class Engine:
         if last_topic is not None and self.content.has_entry(last_topic):
             reply = self._follow_up(text, reply, last_topic)
         if verdict.doubtful:  # maybe an emergency: say less, never a dose, say where help is
-            if reply.entry_id == self.content.dose_entry:
+            if verdict.say_less or reply.entry_id in self.content.withheld_when_doubtful:
                 reply = self._fallback(reply.score)
             return self._fail_safe(self._without_dose_verdict(reply, text), verdict)
         return self._fail_safe(reply, verdict) if verdict.unwell else reply
@@ -243,15 +253,17 @@ class Engine:
     def _triage(self, text: str) -> tuple[Verdict, Reply | None]:
         """The lexicon first; the semantic net confirms its alarms and reads what it missed.
 
-        An alarm the net rates below VETO_NET urgent is made careful rather than
-        urgent ("our team collapsed in the second half"), unless it is self-harm.
+        An alarm the net rates below VETO_NET urgent (SELF_HARM_VETO_NET for
+        self-harm) is made careful rather than urgent ("my laptop is unresponsive"):
+        it carries its category's careful line, and below ANSWER_VETO_NET only
+        does it still answer the question.
 
         Where the lexicon found calm markers (a question about what could
         happen, an event long past, "lol") the net is still asked, but must be
         surer (CALM_NET_THRESHOLD): "lol i think i overdosed" is calm to a word
         list and not to a reader. A message the net rates at least DOUBTFUL_NET
         (DOUBTFUL_CALM_NET if calm) urgent without alarming is `doubtful`: it gets
-        no dose, and the "if you feel unwell" line (see `reply`).
+        no dose, and the careful line of the category it leans to (see `reply`).
         The net is not asked when the FAQ answers confidently with anything but
         the dose and nothing unwell is said: on tests/data/triage.yaml that loses
         no catch, and it spares the model on about half of ordinary questions.
@@ -266,9 +278,13 @@ class Engine:
             return model.read(text[:SEMANTIC_INPUT_CHARS])
 
         if verdict.category is not None:
-            if verdict.category in NEVER_VETOED or read()[0] >= VETO_NET:
+            self_harm = verdict.category is Category.SELF_HARM
+            urgency = read()[0]
+            if urgency >= (SELF_HARM_VETO_NET if self_harm else VETO_NET):
                 return verdict, None
-            return Verdict(None, None, unwell=True, calm=verdict.calm, doubtful=True), None
+            say_less = not self_harm and urgency >= ANSWER_VETO_NET
+            careful = Verdict(None, None, True, verdict.calm, True, verdict.category, say_less)
+            return careful, None
         reply = self._reply(text)
         sure = reply.kind is Kind.ANSWER and reply.score >= CONFIDENT_ANSWER
         if sure and not verdict.unwell and reply.entry_id != self.content.dose_entry:
@@ -278,7 +294,7 @@ class Engine:
         if urgency > bar:
             return Verdict(category, None, True), reply
         if urgency >= (DOUBTFUL_CALM_NET if verdict.calm else DOUBTFUL_NET):
-            return replace(verdict, doubtful=True), reply
+            return replace(verdict, doubtful=True, suspected=category), reply
         return verdict, reply
 
     def _reply(self, text: str) -> Reply:
@@ -403,7 +419,7 @@ class Engine:
         """Someone who mentions feeling unwell: no dosage suggestion, and where to get help."""
         if reply.kind is Kind.SMALLTALK:
             return reply
-        note = self.content.triage.unwell_line
+        note = self.content.triage.careful_line(verdict.suspected)
         dose = self.content.dose_entry
         choices = tuple(c for c in reply.choices if c.entry_id != dose)
         related = tuple(c for c in reply.related if c.entry_id != dose)

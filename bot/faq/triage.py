@@ -169,6 +169,8 @@ class Verdict:
     unwell: bool = False  # mentions symptoms, distress or a count of pills
     calm: bool = False  # asks what could happen, tells of the past, or jokes
     doubtful: bool = False  # the semantic net leans towards an emergency without alarming
+    suspected: Category | None = None  # the emergency a doubtful verdict leans towards
+    say_less: bool = False  # so unsure either way that no FAQ answer is given, only help
 
 
 Span = tuple[int, int]

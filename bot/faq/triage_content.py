@@ -34,6 +34,17 @@ class TriageContent:
     lexicon: Lexicon
     replies: dict[Category, str]
     unwell_line: str  # added to fallbacks and clarifies that mention feeling unwell
+    # The line a careful reply carries instead, where an emergency of this kind was
+    # suspected but not alarmed at: a self-harm alarm doubted still names a crisis line.
+    careful_lines: dict[Category, str]
+
+    def careful_line(self, category: Category | None) -> str:
+        """The one line a careful reply carries: the category's own, or the unwell line."""
+        return (
+            self.unwell_line
+            if category is None
+            else self.careful_lines.get(category, self.unwell_line)
+        )
 
 
 def load_triage(path: Path) -> TriageContent:
@@ -69,7 +80,8 @@ def parse_triage(doc: Located) -> TriageContent:
     for name in set(free) & set(denial):
         raise doc.error("negation_free_concepts", f"'{name}' cannot also be a denial concept")
     lexicon = Lexicon(concepts, rules, unwell, calm, wide, spellings, overrides, denial, free)
-    return TriageContent(doc.path, lexicon, replies, line)
+    careful = _careful_lines(r, top.get("careful_lines"))
+    return TriageContent(doc.path, lexicon, replies, line, careful)
 
 
 def _concepts(r: Reader, raw: Any) -> dict[str, tuple[str, ...]]:
@@ -160,19 +172,42 @@ def _rules(doc: Located, raw: Any, known: set[str]) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+def _careful_lines(r: Reader, raw: Any) -> dict[Category, str]:
+    """Optional: one short line per category, held to the same musts as its reply."""
+    if raw is None:
+        return {}
+    table = r.mapping(raw, "careful_lines")
+    out: dict[Category, str] = {}
+    for name in table:
+        where = f"careful_lines.{name}"
+        category = _category(r.doc, name, where)
+        out[category] = _checked(r, category, r.text(table[name], where, MAX_LINE_CHARS), where)
+    return out
+
+
+def _category(doc: Located, name: object, where: str) -> Category:
+    for category in Category:
+        if category.value == name:
+            return category
+    raise doc.error(where, "is not a triage category")
+
+
+def _checked(r: Reader, category: Category, text: str, where: str) -> str:
+    for must in MUST_SAY.get(category, DEFAULT_MUST_SAY):
+        if must not in text.lower():
+            raise r.doc.error(where, f"must say '{must}'")
+    if _AMOUNT.search(text):
+        raise r.doc.error(where, "must not name an amount: an emergency never gets a dose")
+    return text
+
+
 def _replies(r: Reader, raw: Any) -> dict[Category, str]:
     table = r.mapping(raw, "replies")
     out: dict[Category, str] = {}
     for category in Category:
         where = f"replies.{category.value}"
         text = r.text(r.field(table, category.value, where), where, MAX_REPLY_CHARS)
-        for must in MUST_SAY.get(category, DEFAULT_MUST_SAY):
-            if must not in text.lower():
-                raise r.doc.error(where, f"must say '{must}'")
-        if _AMOUNT.search(text):
-            raise r.doc.error(where, "must not name an amount: an emergency never gets a dose")
-        out[category] = text
+        out[category] = _checked(r, category, text, where)
     for name in table:
-        if name not in {c.value for c in Category}:
-            raise r.doc.error(f"replies.{name}", "is not a triage category")
+        _category(r.doc, name, f"replies.{name}")
     return out

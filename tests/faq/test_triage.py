@@ -13,7 +13,13 @@ import pytest
 import yaml
 
 from bot.faq.content import ContentError
-from bot.faq.engine import SEMANTIC_INPUT_CHARS, VETO_NET, Engine
+from bot.faq.engine import (
+    ANSWER_VETO_NET,
+    SELF_HARM_VETO_NET,
+    SEMANTIC_INPUT_CHARS,
+    VETO_NET,
+    Engine,
+)
 from bot.faq.reply import Kind
 from bot.faq.semantic import MODEL, MiniLM, ModelError, ModelFile
 from bot.faq.triage import Category
@@ -233,10 +239,10 @@ def test_measured_on_the_labelled_messages(
 ) -> None:
     """Floors just under today's measurements (the README and the bench print the figures).
 
-    The held-out part (parts I, P, Q, R and S, 7 December 2026) is hard: the word
-    lists alone find 93.4 % and raise 5.1 % false alarms on its look-alikes (the
-    targets are 98 % and 1 %, with the net; the README has the figures): these
-    floors only stop it from getting worse unnoticed.
+    The held-out part (parts I, P, Q, R, S and T, 7 December 2026) is hard: the
+    word lists alone find 93.0 % and raise 4.4 % false alarms on its look-alikes;
+    with the net, 99.3 % and 0.7 % (the targets are 98 % and 1 %; the README has
+    the figures per part). The floors only stop it from getting worse unnoticed.
     """
     dev, held_out = evaluate_triage(engine.assess, DATA / "triage.yaml")
     assert dev.emergencies >= 250 and dev.negatives >= 250
@@ -258,7 +264,7 @@ def test_measured_on_the_labelled_messages(
     net.read_many(texts)
     (held_out2,) = evaluate_triage(hybrid.assess, held_file)
     assert held_out2.recall >= max(0.98, held_out.recall + 0.03)
-    assert held_out2.false_alarm_rate <= held_out.false_alarm_rate / 2
+    assert held_out2.false_alarm_rate <= min(0.01, held_out.false_alarm_rate / 4)
 
 
 def test_the_semantic_net_catches_what_no_word_list_foresaw(
@@ -361,7 +367,13 @@ def test_an_alarm_the_net_finds_calm_is_made_careful_not_urgent(
     assert careful.kind is not Kind.URGENT and careful.entry_id != "dosage"
     assert "dosage" not in careful.alternatives and not AMOUNT.search(careful.text)
     assert "contact a doctor" in careful.text and "emergency number" in careful.text
-    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(VETO_NET * 1.5))
+    monkeypatch.setattr(
+        semantic_engine, "triage_net", _LeaningNet((ANSWER_VETO_NET + VETO_NET) / 2)
+    )
+    unsure = semantic_engine.reply(message)  # says less: no answer, only where help is
+    assert unsure.kind is Kind.FALLBACK and unsure.entry_id is None
+    assert "dosage" not in unsure.alternatives and "emergency number" in unsure.text
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet((VETO_NET + 1) / 2))
     assert semantic_engine.reply(message).triage == "collapse_weakness"
 
 
@@ -390,10 +402,6 @@ def test_an_emergency_followed_by_a_magnesium_question_stays_urgent(
     for message, category in [
         ("my mum took 400mg magnesium and collapsed, is that a normal dose?", "collapse_weakness"),
         (
-            "my son swallowed 400 mg of my magnesium glycinate, is that ok?",
-            "child_or_other_swallowed",
-        ),
-        (
             "been vomiting for 2 days and can't keep water down, should I stop the magnesium?",
             "dehydration",
         ),
@@ -410,6 +418,11 @@ def test_an_emergency_followed_by_a_magnesium_question_stays_urgent(
         reply = semantic_engine.reply(message)
         assert reply.kind is not Kind.URGENT and reply.entry_id != "dosage"
         assert "emergency number" in reply.text and "is inside the" not in reply.text
+    # The net is unsure of this one (0.17): the reply says less, no answer at all,
+    # and names poison control; it neither alarms nor reassures.
+    reply = semantic_engine.reply("my son swallowed 400 mg of my magnesium glycinate, is that ok?")
+    assert reply.kind is Kind.FALLBACK and reply.entry_id is None
+    assert "poison control" in reply.text and "400" not in reply.text
 
 
 def test_a_lone_surrogate_never_breaks_a_reply(semantic_engine: Engine) -> None:
@@ -417,25 +430,41 @@ def test_a_lone_surrogate_never_breaks_a_reply(semantic_engine: Engine) -> None:
     assert semantic_engine.reply("hello \udc80 how much should i take").text
 
 
-def test_the_net_never_calms_a_self_harm_alarm(
+def test_a_self_harm_alarm_the_net_doubts_still_names_a_crisis_line(
     semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The careful reply has no crisis line: a self-harm alarm stays one, whatever the net says."""
+    """Only a net all but sure it is no emergency calms a self-harm alarm, and even then
+    the reply says where to turn: "I kill myself at the gym" still reads a crisis line."""
+    message = "i have the rope ready, i just need to know its the right choice"
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(SELF_HARM_VETO_NET * 1.5))
+    urgent = semantic_engine.reply(message)
+    assert urgent.kind is Kind.URGENT and urgent.triage == "self_harm"
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(SELF_HARM_VETO_NET / 2))
+    careful = semantic_engine.reply(message)
+    assert careful.kind is not Kind.URGENT and careful.entry_id != "dosage"
+    assert "crisis line" in careful.text and "emergency number" in careful.text
+    assert "contact a doctor" not in careful.text  # one line, the crisis one
+
+
+def test_a_vetoed_alarm_carries_the_line_for_its_kind_of_emergency(
+    semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.0))
-    reply = semantic_engine.reply("i have the rope ready, i just need to know its the right choice")
-    assert reply.kind is Kind.URGENT and reply.triage == "self_harm"
+    swallowed = semantic_engine.reply(
+        "my son swallowed 400 mg of my magnesium glycinate, is that ok?"
+    )
+    assert "poison control" in swallowed.text and "crisis line" not in swallowed.text
+    collapsed = semantic_engine.reply("our team completely collapsed, best time of day for it?")
+    assert "contact a doctor" in collapsed.text and "poison control" not in collapsed.text
 
 
-def test_a_team_that_collapsed_gets_its_answer_and_where_help_is(
+def test_an_alarm_the_net_rules_out_gets_its_answer_and_where_help_is(
     engine: Engine, semantic_engine: Engine
 ) -> None:
-    message = (
-        "our team completely collapsed in the second half, gutted. "
-        "Separately, best time of day for magnesium?"
-    )
-    assert engine.assess(message).category is Category.COLLAPSE  # the word lists alone alarm
+    message = "had a few pints at the match, ok to take magnesium after"
+    assert engine.assess(message).category is Category.OVERDOSE  # the word lists alone alarm
     reply = semantic_engine.reply(message)
-    assert reply.kind is not Kind.URGENT and "emergency number" in reply.text
+    assert reply.kind is Kind.ANSWER and "emergency number" in reply.text
 
 
 def test_sudden_onset_is_not_taken_for_an_event_that_is_over(engine: Engine) -> None:
@@ -513,6 +542,25 @@ def test_a_rule_naming_an_unknown_concept_is_a_located_error(tmp_path: Path) -> 
             "negation_free_concepts",
         ),
         ("  so_far: [over]", "  so_far: [ovr]", "unknown concept 'ovr'", "overrides.so_far[0]"),
+        # A careful line is held to its category's reply: no amount, and what it must say.
+        (
+            "or breathing gets hard, call your",
+            "or breathing gets hard, take 400 mg and call your",
+            "must not name an amount",
+            "careful_lines.allergic",
+        ),
+        (
+            "    a crisis line or your local emergency number now. You deserve support.",
+            "    a friend or your local emergency number now. You deserve support.",
+            "must say 'crisis line'",
+            "careful_lines.self_harm",
+        ),
+        (
+            "careful_lines:\n  overdose: >-",
+            "careful_lines:\n  poisoning: >-",
+            "is not a triage category",
+            "careful_lines.poisoning",
+        ),
     ],
 )
 def test_bad_triage_content_is_a_located_error(
