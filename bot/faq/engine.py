@@ -59,25 +59,25 @@ DOUBTFUL_NET = 0.5
 # question), with a higher bar.
 DOUBTFUL_CALM_NET = 0.9
 # An alarm from the word lists that the net rates below VETO_NET urgent is not
-# urgent: words like "collapsed" or "unresponsive" also describe a laptop or a team.
-# Between ANSWER_VETO_NET and VETO_NET the net is unsure, so the reply says less: no
-# FAQ answer, only the category's careful line (careful_lines in content/triage.yaml:
-# "If someone swallowed tablets that were not theirs, call your poison control
-# centre..."). Below ANSWER_VETO_NET the question is answered too, still without a
-# dose and with that line. Chosen out of fold: a net built without development parts
-# F, K, M, N and O, read against them (outside self-harm, every bar up to 0.99 loses
-# none of their 826 alarms that are emergencies; 0.1 spares 33 of the 42 false
-# alarms, 0.9 spares 38), and the shipped net read against part U, which it was not
-# trained on (0.1 spares 29 of 37, 0.9 spares 32, none of 255 emergencies lost).
-# Not higher than 0.9: the lowest-rated emergency the word lists found in F-O read
-# 0.993, and the shipped net reads "my son swallowed 400 mg of my magnesium
-# glycinate, is that ok?" 0.17 (a reply that says less and names poison control).
-VETO_NET = 0.9
+# urgent: words like "collapsed" also describe a football team or a shelf.
+# Between ANSWER_VETO_NET and VETO_NET the net is unsure, so the reply says less:
+# the fallback instead of an answer, with the category's careful line
+# (careful_lines in content/triage.yaml: "If someone swallowed tablets that were
+# not theirs, call your poison control centre..."). Below ANSWER_VETO_NET the
+# question is answered too, still without a dose and with that line.
+# Chosen out of fold: a net built without development parts F, K, M, N and O,
+# read against them (outside self-harm, every bar up to 0.99 loses none of the
+# 826 emergencies the word lists found there, the lowest read 0.993; 0.1 spares 33
+# of their 42 false alarms, 0.5 spares 36, 0.9 spares 38), and the shipped net
+# read against part U, which it was not trained on (0.1 spares 29 of 37, 0.5
+# spares 30, none of 255 emergencies lost). 0.5, not 0.9: an emergency told
+# with a magnesium question in the same breath reads lower ("my daughter took
+# 10 of my magnesium tablets, she seems fine, what should i do?" 0.88).
+VETO_NET = 0.5
 ANSWER_VETO_NET = 0.1
 # Self-harm alarms need the net far surer: a careful reply names a crisis line, but a
-# real one must not lose the crisis reply. Out of fold, 0.01 spares 4 of 12 false
-# alarms ("I kill myself at the gym 5 days a week") and loses none of 83; 0.05
-# would lose 1.
+# real one must not lose the crisis reply. Out of fold (the same held-back net), 0.01
+# spares 4 of 12 false alarms and loses none of 83 emergencies; 0.05 would lose 1.
 SELF_HARM_VETO_NET = 0.01
 
 MAX_RELATED = 3
@@ -198,12 +198,15 @@ class Engine:
             return self._urgent(verdict.category)
         foreign = self.language.check(text, language_code) if self.language else None
         if foreign is not None:
-            return _with(self._simple(Kind.OTHER_LANGUAGE, foreign.reply), topic=foreign.code)
+            other = _with(self._simple(Kind.OTHER_LANGUAGE, foreign.reply), topic=foreign.code)
+            return self._fail_safe(other, verdict) if verdict.doubtful else other
         reply = reply or self._reply(text)
         if last_topic is not None and self.content.has_entry(last_topic):
             reply = self._follow_up(text, reply, last_topic)
         if verdict.doubtful:  # maybe an emergency: say less, never a dose, say where help is
-            if verdict.say_less or reply.entry_id in self.content.withheld_when_doubtful:
+            withheld = self.content.withheld_when_doubtful
+            unoffered = reply.kind is Kind.CLARIFY and set(reply.alternatives) <= withheld
+            if verdict.say_less or unoffered or reply.entry_id in withheld:
                 reply = self._fallback(reply.score)
             return self._fail_safe(self._without_dose_verdict(reply, text), verdict)
         return self._fail_safe(reply, verdict) if verdict.unwell else reply
@@ -264,9 +267,10 @@ class Engine:
         list and not to a reader. A message the net rates at least DOUBTFUL_NET
         (DOUBTFUL_CALM_NET if calm) urgent without alarming is `doubtful`: it gets
         no dose, and the careful line of the category it leans to (see `reply`).
-        The net is not asked when the FAQ answers confidently with anything but
-        the dose and nothing unwell is said: on tests/data/triage.yaml that loses
-        no catch, and it spares the model on about half of ordinary questions.
+        The net is not asked when the FAQ answers confidently, nothing unwell is
+        said and the answer is neither the dose nor another entry a careful reply
+        withholds (the safety one): on tests/data/triage.yaml that loses no catch,
+        and it spares the model on about half of ordinary questions.
         The FAQ reply computed for that check is handed back for reuse.
         """
         verdict = self.triage.assess(text)
@@ -282,12 +286,19 @@ class Engine:
             urgency = read()[0]
             if urgency >= (SELF_HARM_VETO_NET if self_harm else VETO_NET):
                 return verdict, None
-            say_less = not self_harm and urgency >= ANSWER_VETO_NET
-            careful = Verdict(None, None, True, verdict.calm, True, verdict.category, say_less)
+            careful = Verdict(
+                None,
+                unwell=True,
+                calm=verdict.calm,
+                doubtful=True,
+                suspected=verdict.category,
+                say_less=urgency >= ANSWER_VETO_NET,
+            )
             return careful, None
         reply = self._reply(text)
         sure = reply.kind is Kind.ANSWER and reply.score >= CONFIDENT_ANSWER
-        if sure and not verdict.unwell and reply.entry_id != self.content.dose_entry:
+        withheld = self.content.withheld_when_doubtful | {self.content.dose_entry}
+        if sure and not verdict.unwell and reply.entry_id not in withheld:
             return verdict, reply
         urgency, category = read()
         bar = max(model.threshold, CALM_NET_THRESHOLD if verdict.calm else 0.0)
@@ -416,13 +427,15 @@ class Engine:
         return None
 
     def _fail_safe(self, reply: Reply, verdict: Verdict) -> Reply:
-        """Someone who mentions feeling unwell: no dosage suggestion, and where to get help."""
-        if reply.kind is Kind.SMALLTALK:
+        """Someone who mentions feeling unwell: no dosage suggestion, and where to get help.
+        Someone who may be in an emergency (doubtful) is offered no reassuring topic either."""
+        if reply.kind is Kind.SMALLTALK and not verdict.doubtful:
             return reply
         note = self.content.triage.careful_line(verdict.suspected)
-        dose = self.content.dose_entry
-        choices = tuple(c for c in reply.choices if c.entry_id != dose)
-        related = tuple(c for c in reply.related if c.entry_id != dose)
+        hidden = self.content.withheld_when_doubtful if verdict.doubtful else frozenset()
+        hidden |= {self.content.dose_entry}
+        choices = tuple(c for c in reply.choices if c.entry_id not in hidden)
+        related = tuple(c for c in reply.related if c.entry_id not in hidden)
         return _with(reply, choices=choices, related=related, notes=(*reply.notes, note))
 
     # -- reply builders ---------------------------------------------------

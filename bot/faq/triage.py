@@ -43,7 +43,10 @@ CONTRACTIONS = {
     ("has", "not"): "hasnt",
     ("have", "not"): "havent",
 }
-NEAR = 4  # an `unless_near` concept this close to the evidence cancels the rule
+# An `unless_near` concept this close to the evidence cancels the rule; an
+# `unless_before` one only as its subject, this close before it ("my laptop is
+# completely unresponsive"), never after it ("my mum collapsed, her laptop is on").
+NEAR = 4
 NOT_NEGATING = frozenset({"stop", "stopped", "help"})  # "can't stop being sick" is no denial
 # "not moving and his lips are blue": a new predicate ends what "not" denies;
 # "no swelling or trouble breathing" keeps it going.
@@ -133,7 +136,8 @@ class Rule:
 
     With `window`, the `all` and `any` matches must lie within that many tokens;
     an `unless_near` concept within NEAR tokens of that evidence cancels it
-    ("my calf is seizing": a muscle next to the seizure word).
+    ("my calf is seizing": a muscle next to the seizure word), and an
+    `unless_before` concept just before it ("the printer is having convulsions").
     """
 
     category: Category
@@ -143,6 +147,7 @@ class Rule:
     window: int | None
     line: int
     unless_near: tuple[str, ...] = ()
+    unless_before: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -458,6 +463,9 @@ class Triage:
         blockers = [s for c in rule.unless_near for s in found.get(c, ())]
         if blockers and all(_near(e, blockers) for e in evidence):
             return False
+        subjects = [s for c in rule.unless_before for s in found.get(c, ())]
+        if subjects and all(_just_before(subjects, e) for e in evidence):
+            return False
         if rule.window is None:
             return True
         return _within(
@@ -492,6 +500,11 @@ def _within_range(found: dict[str, list[Span]], start: int, end: int) -> dict[st
 def _near(span: Span, others: list[Span]) -> bool:
     """Fewer than NEAR words between `span` and one of `others`."""
     return any(max(o[0] - span[1], span[0] - o[1]) < NEAR for o in others)
+
+
+def _just_before(others: list[Span], span: Span) -> bool:
+    """One of `others` overlaps `span` or ends fewer than NEAR words before it."""
+    return any(o[0] < span[1] and (o[1] > span[0] or span[0] - o[1] < NEAR) for o in others)
 
 
 def _within(groups: list[list[Span]], options: list[list[Span]], window: int) -> bool:

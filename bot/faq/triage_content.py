@@ -39,12 +39,8 @@ class TriageContent:
     careful_lines: dict[Category, str]
 
     def careful_line(self, category: Category | None) -> str:
-        """The one line a careful reply carries: the category's own, or the unwell line."""
-        return (
-            self.unwell_line
-            if category is None
-            else self.careful_lines.get(category, self.unwell_line)
-        )
+        """The one line a careful reply carries: its category's own, or the unwell line."""
+        return self.unwell_line if category is None else self.careful_lines[category]
 
 
 def load_triage(path: Path) -> TriageContent:
@@ -80,7 +76,7 @@ def parse_triage(doc: Located) -> TriageContent:
     for name in set(free) & set(denial):
         raise doc.error("negation_free_concepts", f"'{name}' cannot also be a denial concept")
     lexicon = Lexicon(concepts, rules, unwell, calm, wide, spellings, overrides, denial, free)
-    careful = _careful_lines(r, top.get("careful_lines"))
+    careful = _per_category(r, top.get("careful_lines"), "careful_lines", MAX_LINE_CHARS)
     return TriageContent(doc.path, lexicon, replies, line, careful)
 
 
@@ -165,6 +161,7 @@ def _rules(doc: Located, raw: Any, known: set[str]) -> tuple[Rule, ...]:
             window=window,
             line=doc.line(at),
             unless_near=_names(doc, item.get("unless_near"), f"{at}.unless_near", known),
+            unless_before=_names(doc, item.get("unless_before"), f"{at}.unless_before", known),
         )
         if not rule.all and not rule.any:
             raise doc.error(at, "needs at least one concept in all or any")
@@ -172,16 +169,16 @@ def _rules(doc: Located, raw: Any, known: set[str]) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def _careful_lines(r: Reader, raw: Any) -> dict[Category, str]:
-    """Optional: one short line per category, held to the same musts as its reply."""
-    if raw is None:
-        return {}
-    table = r.mapping(raw, "careful_lines")
+def _per_category(r: Reader, raw: Any, field: str, limit: int) -> dict[Category, str]:
+    """One text per category (an urgent reply, a careful line), each with its musts."""
+    table = r.mapping(raw, field)
     out: dict[Category, str] = {}
+    for category in Category:
+        where = f"{field}.{category.value}"
+        text = r.text(r.field(table, category.value, where), where, limit)
+        out[category] = _checked(r, category, text, where)
     for name in table:
-        where = f"careful_lines.{name}"
-        category = _category(r.doc, name, where)
-        out[category] = _checked(r, category, r.text(table[name], where, MAX_LINE_CHARS), where)
+        _category(r.doc, name, f"{field}.{name}")
     return out
 
 
@@ -202,12 +199,4 @@ def _checked(r: Reader, category: Category, text: str, where: str) -> str:
 
 
 def _replies(r: Reader, raw: Any) -> dict[Category, str]:
-    table = r.mapping(raw, "replies")
-    out: dict[Category, str] = {}
-    for category in Category:
-        where = f"replies.{category.value}"
-        text = r.text(r.field(table, category.value, where), where, MAX_REPLY_CHARS)
-        out[category] = _checked(r, category, text, where)
-    for name in table:
-        _category(r.doc, name, f"replies.{name}")
-    return out
+    return _per_category(r, raw, "replies", MAX_REPLY_CHARS)

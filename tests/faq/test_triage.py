@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.faq.content import ContentError
+from bot.faq.content import ContentError, load_content
 from bot.faq.engine import (
     ANSWER_VETO_NET,
     SELF_HARM_VETO_NET,
@@ -241,7 +241,7 @@ def test_measured_on_the_labelled_messages(
 
     The held-out part (parts I, P, Q, R, S and T, 7 December 2026) is hard: the
     word lists alone find 93.0 % and raise 4.4 % false alarms on its look-alikes;
-    with the net, 99.3 % and 0.7 % (the targets are 98 % and 1 %; the README has
+    with the net, 99.4 % and 0.9 % (the targets are 98 % and 1 %; the README has
     the figures per part). The floors only stop it from getting worse unnoticed.
     """
     dev, held_out = evaluate_triage(engine.assess, DATA / "triage.yaml")
@@ -309,6 +309,11 @@ class _LeaningNet:
         return self.urgency, Category.BREATHING
 
 
+def _careful(engine: Engine, category: Category) -> str:
+    """The one line a careful reply suspecting this kind of emergency carries."""
+    return engine.content.triage.careful_lines[category]
+
+
 @pytest.mark.parametrize("urgency", [0.6, 0.9])
 def test_a_net_leaning_towards_an_emergency_gets_no_dose(
     semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch, urgency: float
@@ -316,7 +321,7 @@ def test_a_net_leaning_towards_an_emergency_gets_no_dose(
     monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(urgency))
     reply = semantic_engine.reply("how much magnesium glycinate should I take a day?")
     assert reply.kind is Kind.FALLBACK and "dosage" not in reply.alternatives
-    assert "contact a doctor" in reply.text and "emergency number" in reply.text
+    assert _careful(semantic_engine, Category.BREATHING) in reply.text
     assert not AMOUNT.search(reply.text) and "200" not in reply.text
 
 
@@ -336,10 +341,13 @@ def test_a_calm_looking_message_the_net_fears_gets_no_dose_and_where_help_is(
 def test_a_doubtful_answer_on_another_topic_still_says_where_help_is(
     semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.7))
-    reply = semantic_engine.reply("does it make you sleepy if you take it on an empty stomach")
-    assert reply.kind is not Kind.URGENT
-    assert "contact a doctor" in reply.text and "dosage" not in reply.alternatives
+    message = "does it make you sleepy if you take it on an empty stomach"
+    assert semantic_engine.assess(message).calm  # a question: the higher doubt bar
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.95))
+    reply = semantic_engine.reply(message)
+    assert reply.kind is Kind.ANSWER and reply.entry_id == "sleep"
+    assert _careful(semantic_engine, Category.BREATHING) in reply.text
+    assert "dosage" not in reply.alternatives
 
 
 def test_a_net_that_sees_nothing_leaves_the_dose_answer(
@@ -366,7 +374,7 @@ def test_an_alarm_the_net_finds_calm_is_made_careful_not_urgent(
     careful = semantic_engine.reply(message)
     assert careful.kind is not Kind.URGENT and careful.entry_id != "dosage"
     assert "dosage" not in careful.alternatives and not AMOUNT.search(careful.text)
-    assert "contact a doctor" in careful.text and "emergency number" in careful.text
+    assert _careful(semantic_engine, Category.COLLAPSE) in careful.text
     monkeypatch.setattr(
         semantic_engine, "triage_net", _LeaningNet((ANSWER_VETO_NET + VETO_NET) / 2)
     )
@@ -423,6 +431,8 @@ def test_an_emergency_followed_by_a_magnesium_question_stays_urgent(
     reply = semantic_engine.reply("my son swallowed 400 mg of my magnesium glycinate, is that ok?")
     assert reply.kind is Kind.FALLBACK and reply.entry_id is None
     assert "poison control" in reply.text and "400" not in reply.text
+    offered = {*reply.alternatives, *(c.entry_id for c in reply.related)}
+    assert not offered & {"safety", "dosage"}  # no reassuring topic offered either
 
 
 def test_a_lone_surrogate_never_breaks_a_reply(semantic_engine: Engine) -> None:
@@ -434,7 +444,7 @@ def test_a_self_harm_alarm_the_net_doubts_still_names_a_crisis_line(
     semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Only a net all but sure it is no emergency calms a self-harm alarm, and even then
-    the reply says where to turn: "I kill myself at the gym" still reads a crisis line."""
+    the reply says where to turn: it still names a crisis line."""
     message = "i have the rope ready, i just need to know its the right choice"
     monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(SELF_HARM_VETO_NET * 1.5))
     urgent = semantic_engine.reply(message)
@@ -446,16 +456,35 @@ def test_a_self_harm_alarm_the_net_doubts_still_names_a_crisis_line(
     assert "contact a doctor" not in careful.text  # one line, the crisis one
 
 
+@pytest.mark.parametrize(
+    ("message", "category", "not_said"),
+    [
+        (
+            "my son swallowed 400 mg of my magnesium glycinate, is that ok?",
+            Category.SWALLOWED,
+            "crisis line",
+        ),
+        (
+            "our team completely collapsed in the second half, mag for cramps?",
+            Category.COLLAPSE,
+            "poison",
+        ),
+        ("had a few pints at the match, ok to take magnesium after", Category.OVERDOSE, "crisis"),
+    ],
+)
 def test_a_vetoed_alarm_carries_the_line_for_its_kind_of_emergency(
-    semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    engine: Engine,
+    semantic_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    message: str,
+    category: Category,
+    not_said: str,
 ) -> None:
+    assert engine.assess(message).category is category  # the word lists alone alarm
     monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.0))
-    swallowed = semantic_engine.reply(
-        "my son swallowed 400 mg of my magnesium glycinate, is that ok?"
-    )
-    assert "poison control" in swallowed.text and "crisis line" not in swallowed.text
-    collapsed = semantic_engine.reply("our team completely collapsed, best time of day for it?")
-    assert "contact a doctor" in collapsed.text and "poison control" not in collapsed.text
+    reply = semantic_engine.reply(message)
+    assert reply.kind is not Kind.URGENT and _careful(semantic_engine, category) in reply.text
+    assert not_said not in reply.text and "contact a doctor" not in reply.text
 
 
 def test_an_alarm_the_net_rules_out_gets_its_answer_and_where_help_is(
@@ -557,7 +586,13 @@ def test_a_rule_naming_an_unknown_concept_is_a_located_error(tmp_path: Path) -> 
         ),
         (
             "careful_lines:\n  overdose: >-",
-            "careful_lines:\n  poisoning: >-",
+            "careful_lines: [call your local emergency number]\nold_lines:\n  overdose: >-",
+            "must be a mapping",
+            "careful_lines",
+        ),
+        (
+            "careful_lines:\n  overdose: >-",
+            "careful_lines:\n  poisoning: call your local emergency number now\n  overdose: >-",
             "is not a triage category",
             "careful_lines.poisoning",
         ),
@@ -572,14 +607,17 @@ def test_bad_triage_content_is_a_located_error(
     assert info.value.field_name == field
 
 
-def test_every_category_has_a_reply(tmp_path: Path) -> None:
+@pytest.mark.parametrize("section", ["careful_lines", "replies"])
+def test_every_category_has_a_reply_and_a_careful_line(tmp_path: Path, section: str) -> None:
     text = (ROOT / "content" / "triage.yaml").read_text(encoding="utf-8")
-    cut = text[: text.index("  dehydration: >-")] + text[text.index("  collapse_weakness: >-") :]
+    start = text.index(f"\n{section}:\n")
+    at = text.index("  dehydration: >-", start)
+    cut = text[:at] + text[text.index("  collapse_weakness: >-", at) :]
     path = tmp_path / "triage.yaml"
     path.write_text(cut, encoding="utf-8")
     with pytest.raises(ContentError) as info:
         load_triage(path)
-    assert info.value.field_name == "replies.dehydration"
+    assert info.value.field_name == f"{section}.dehydration"
     assert {c.value for c in Category} >= {"dehydration"}
 
 
@@ -655,3 +693,65 @@ def test_reading_many_at_once_reads_each_as_alone(semantic_engine: Engine) -> No
     assert [c for _, c in together] == [c for _, c in alone]
     assert all(abs(a - b) < 1e-4 for (a, _), (b, _) in zip(alone, together, strict=True))
     assert net.read("MY LIPS ARE  swelling up") == net.read("my lips are swelling up")
+
+
+def test_a_doubted_self_harm_alarm_in_another_language_keeps_the_crisis_line(
+    semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = "ich will sterben, ich kann nicht mehr, i want to die"
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(SELF_HARM_VETO_NET / 2))
+    reply = semantic_engine.reply(message, language_code="de")
+    assert reply.kind is Kind.OTHER_LANGUAGE
+    assert _careful(semantic_engine, Category.SELF_HARM) in reply.text
+
+
+def test_small_talk_the_net_doubts_still_says_where_help_is(
+    semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert semantic_engine.reply("goodbye everyone").kind is Kind.SMALLTALK
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.6))
+    reply = semantic_engine.reply("goodbye everyone")
+    assert reply.kind is Kind.SMALLTALK
+    assert _careful(semantic_engine, Category.BREATHING) in reply.text
+
+
+def test_a_doubtful_choice_between_withheld_topics_becomes_the_fallback(
+    semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.0))
+    assert set(semantic_engine.reply("safe limit").alternatives) == {"safety", "dosage"}
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.6))
+    reply = semantic_engine.reply("safe limit")
+    assert reply.kind is Kind.FALLBACK and reply.alternatives  # something left to try
+    assert not {"safety", "dosage"} & set(reply.alternatives)
+
+
+def test_the_net_is_asked_before_a_reassuring_answer(
+    semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Generally considered safe" is never said to someone who may be in danger, even
+    when the FAQ is sure of the question."""
+    question = "is magnesium glycinate safe?"
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.0))
+    assert semantic_engine.reply(question).entry_id == "safety"
+    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.95))
+    reply = semantic_engine.reply(question)
+    assert reply.kind is Kind.FALLBACK and "generally considered safe" not in reply.text
+    assert _careful(semantic_engine, Category.BREATHING) in reply.text
+
+
+def test_an_unknown_entry_withheld_from_careful_replies_is_a_located_error(
+    tmp_path: Path,
+) -> None:
+    text = (ROOT / "content" / "faq.yaml").read_text(encoding="utf-8")
+    old = "withheld_when_doubtful: [dosage, safety]"
+    assert old in text
+    (tmp_path / "faq.yaml").write_text(
+        text.replace(old, old.replace("safety", "safty")), encoding="utf-8"
+    )
+    for name in ("triage.yaml", "languages.yaml", "source-article.txt"):
+        (tmp_path / name).write_bytes((ROOT / "content" / name).read_bytes())
+    with pytest.raises(ContentError) as info:
+        load_content(tmp_path / "faq.yaml")
+    assert "unknown entry id 'safty'" in str(info.value)
+    assert info.value.field_name == "matching.withheld_when_doubtful[1]" and info.value.line > 1
