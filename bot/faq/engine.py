@@ -132,6 +132,8 @@ class Engine:
             self.semantic = SemanticIndex(content, embedder, saved=vectors)
         self.normalizer = Normalizer(content)
         self._forms = {e.id: e.form for e in content.entries if e.form is not None}
+        # What a careful reply never answers with or offers: the dose, always.
+        self._withheld = content.withheld_when_doubtful | {content.dose_entry}
         self.matcher = Matcher(content, self.normalizer)
         self.coverage = Coverage(content, self.normalizer)
         self.language = LanguageGuard(content.languages) if content.languages else None
@@ -204,9 +206,8 @@ class Engine:
         if last_topic is not None and self.content.has_entry(last_topic):
             reply = self._follow_up(text, reply, last_topic)
         if verdict.doubtful:  # maybe an emergency: say less, never a dose, say where help is
-            withheld = self.content.withheld_when_doubtful
-            unoffered = reply.kind is Kind.CLARIFY and set(reply.alternatives) <= withheld
-            if verdict.say_less or unoffered or reply.entry_id in withheld:
+            unoffered = reply.kind is Kind.CLARIFY and set(reply.alternatives) <= self._withheld
+            if verdict.say_less or unoffered or reply.entry_id in self._withheld:
                 reply = self._fallback(reply.score)
             return self._fail_safe(self._without_dose_verdict(reply, text), verdict)
         return self._fail_safe(reply, verdict) if verdict.unwell else reply
@@ -257,9 +258,9 @@ class Engine:
         """The lexicon first; the semantic net confirms its alarms and reads what it missed.
 
         An alarm the net rates below VETO_NET urgent (SELF_HARM_VETO_NET for
-        self-harm) is made careful rather than urgent ("my laptop is unresponsive"):
-        it carries its category's careful line, and below ANSWER_VETO_NET only
-        does it still answer the question.
+        self-harm) is made careful rather than urgent ("our team completely
+        collapsed"): it carries its category's careful line, and below
+        ANSWER_VETO_NET only does it still answer the question.
 
         Where the lexicon found calm markers (a question about what could
         happen, an event long past, "lol") the net is still asked, but must be
@@ -297,8 +298,7 @@ class Engine:
             return careful, None
         reply = self._reply(text)
         sure = reply.kind is Kind.ANSWER and reply.score >= CONFIDENT_ANSWER
-        withheld = self.content.withheld_when_doubtful | {self.content.dose_entry}
-        if sure and not verdict.unwell and reply.entry_id not in withheld:
+        if sure and not verdict.unwell and reply.entry_id not in self._withheld:
             return verdict, reply
         urgency, category = read()
         bar = max(model.threshold, CALM_NET_THRESHOLD if verdict.calm else 0.0)
@@ -432,8 +432,7 @@ class Engine:
         if reply.kind is Kind.SMALLTALK and not verdict.doubtful:
             return reply
         note = self.content.triage.careful_line(verdict.suspected)
-        hidden = self.content.withheld_when_doubtful if verdict.doubtful else frozenset()
-        hidden |= {self.content.dose_entry}
+        hidden = self._withheld if verdict.doubtful else {self.content.dose_entry}
         choices = tuple(c for c in reply.choices if c.entry_id not in hidden)
         related = tuple(c for c in reply.related if c.entry_id not in hidden)
         return _with(reply, choices=choices, related=related, notes=(*reply.notes, note))

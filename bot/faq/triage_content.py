@@ -63,7 +63,7 @@ def parse_triage(doc: Located) -> TriageContent:
     unwell = _names(doc, top.get("unwell_concepts"), "unwell_concepts", known)
     calm = _names(doc, top.get("calm_concepts"), "calm_concepts", known)
     wide = _names(doc, top.get("message_wide_concepts"), "message_wide_concepts", known)
-    replies = _replies(r, top.get("replies"))
+    replies = _per_category(r, top.get("replies"), "replies", MAX_REPLY_CHARS)
     covered = {r.category for r in rules}
     for category in Category:
         if category not in covered:
@@ -196,7 +196,3 @@ def _checked(r: Reader, category: Category, text: str, where: str) -> str:
     if _AMOUNT.search(text):
         raise r.doc.error(where, "must not name an amount: an emergency never gets a dose")
     return text
-
-
-def _replies(r: Reader, raw: Any) -> dict[Category, str]:
-    return _per_category(r, raw, "replies", MAX_REPLY_CHARS)
