@@ -58,6 +58,16 @@ DOUBTFUL_NET = 0.5
 # The same for a message the word lists found calm ("would it be enough?" reads as a
 # question), with a higher bar.
 DOUBTFUL_CALM_NET = 0.9
+# Before answering with the dose or another withheld entry (the safety one), or
+# offering one as a choice, the bar is far lower: an emergency told with a dose
+# question reads lower ("looking at the shotgun in the cabinet lately. anyway how
+# much magnesium for cramp?"), and a reply that says less costs little there.
+# Out of fold (the held-back net below): of the 2 emergencies in parts F-O that
+# neither the word lists nor the net caught, the one asking about a dose read
+# 0.098 (0.05 makes it careful, 0.1 does not), and 0.05 withholds the answer
+# from 3 more of 183 look-alikes that ask about a dose. On the held-out question
+# sets, which the net never saw, it withholds 1 of 48 dose and safety answers.
+WITHHELD_DOUBT_NET = 0.05
 # An alarm from the word lists that the net rates below VETO_NET urgent is not
 # urgent: words like "collapsed" also describe a football team or a shelf.
 # Between ANSWER_VETO_NET and VETO_NET the net is unsure, so the reply says less:
@@ -266,8 +276,9 @@ class Engine:
         happen, an event long past, "lol") the net is still asked, but must be
         surer (CALM_NET_THRESHOLD): "lol i think i overdosed" is calm to a word
         list and not to a reader. A message the net rates at least DOUBTFUL_NET
-        (DOUBTFUL_CALM_NET if calm) urgent without alarming is `doubtful`: it gets
-        no dose, and the careful line of the category it leans to (see `reply`).
+        (DOUBTFUL_CALM_NET if calm; WITHHELD_DOUBT_NET before a dose or safety
+        answer) urgent without alarming is `doubtful`: it gets no dose, and the
+        careful line of the category it leans to (see `reply`).
         The net is not asked when the FAQ answers confidently, nothing unwell is
         said and the answer is neither the dose nor another entry a careful reply
         withholds (the safety one): on tests/data/triage.yaml that loses no catch,
@@ -304,9 +315,18 @@ class Engine:
         bar = max(model.threshold, CALM_NET_THRESHOLD if verdict.calm else 0.0)
         if urgency > bar:
             return Verdict(category, None, True), reply
-        if urgency >= (DOUBTFUL_CALM_NET if verdict.calm else DOUBTFUL_NET):
+        doubt = DOUBTFUL_CALM_NET if verdict.calm else DOUBTFUL_NET
+        if self._would_give_withheld(reply):
+            doubt = WITHHELD_DOUBT_NET
+        if urgency >= doubt:
             return replace(verdict, doubtful=True, suspected=category), reply
         return verdict, reply
+
+    def _would_give_withheld(self, reply: Reply) -> bool:
+        """An answer with, or a choice offering, what a careful reply withholds."""
+        if reply.kind is Kind.CLARIFY:
+            return not self._withheld.isdisjoint(reply.alternatives)
+        return reply.kind is Kind.ANSWER and reply.entry_id in self._withheld
 
     def _reply(self, text: str) -> Reply:
         analysis = self.normalizer.analyse(text)
