@@ -20,7 +20,7 @@ from bot.faq.engine import (
     VETO_NET,
     Engine,
 )
-from bot.faq.reply import Kind
+from bot.faq.reply import Kind, Reply
 from bot.faq.semantic import MODEL, MiniLM, ModelError, ModelFile
 from bot.faq.triage import Category
 from bot.faq.triage_content import load_triage
@@ -776,26 +776,36 @@ def test_small_talk_the_net_doubts_still_says_where_help_is(
     assert _careful(semantic_engine, Category.BREATHING) in reply.text
 
 
-def test_a_doubtful_choice_between_withheld_topics_becomes_the_fallback(
-    semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
+def _leaning_reply(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, urgency: float, text: str
+) -> Reply:
+    """The reply when the triage net rates every message `urgency` urgent."""
+    monkeypatch.setattr(engine, "triage_net", _LeaningNet(urgency))
+    return engine.reply(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "offered", "calm", "doubt", "kind"),
+    [
+        # Only withheld topics to choose from: the fallback, with other topics to try.
+        ("safe limit", {"safety", "dosage"}, 0.0, 0.6, Kind.FALLBACK),
+        # The dose is a tap away from the answer: the dose bar (WITHHELD_DOUBT_NET).
+        ("dose timing", {"start-slowly", "dosage"}, 0.04, 0.06, Kind.CLARIFY),
+    ],
+)
+def test_a_doubtful_choice_never_offers_what_a_careful_reply_withholds(
+    semantic_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    offered: set[str],
+    calm: float,
+    doubt: float,
+    kind: Kind,
 ) -> None:
-    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.0))
-    assert set(semantic_engine.reply("safe limit").alternatives) == {"safety", "dosage"}
-    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.6))
-    reply = semantic_engine.reply("safe limit")
-    assert reply.kind is Kind.FALLBACK and reply.alternatives  # something left to try
+    assert set(_leaning_reply(semantic_engine, monkeypatch, calm, text).alternatives) == offered
+    reply = _leaning_reply(semantic_engine, monkeypatch, doubt, text)
+    assert reply.kind is kind and reply.alternatives  # something left to try
     assert not {"safety", "dosage"} & set(reply.alternatives)
-
-
-def test_a_choice_offering_the_dose_has_the_dose_bar(
-    semantic_engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A dose offered as a choice is a tap away from the answer: the same low bar."""
-    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.04))
-    assert set(semantic_engine.reply("dose timing").alternatives) == {"start-slowly", "dosage"}
-    monkeypatch.setattr(semantic_engine, "triage_net", _LeaningNet(0.06))
-    reply = semantic_engine.reply("dose timing")
-    assert "dosage" not in reply.alternatives and reply.entry_id != "dosage"
     assert _careful(semantic_engine, Category.BREATHING) in reply.text
 
 
