@@ -52,7 +52,7 @@ CONFIDENT_ANSWER = 70.0  # an FAQ answer this sure, with nothing unwell said, sk
 # i overdosed"): 0.995 keeps 986 of 988 emergencies; 0.999 keeps 982.
 CALM_NET_THRESHOLD = 0.995
 # Below its alarm threshold, a net this sure of an emergency makes the reply careful:
-# no dose answer or suggestion, with the "if you feel unwell" line in their place.
+# no dose answer or suggestion, with the careful line of the emergency it leans to.
 # Kept from the frozen-encoder net this one replaced (chosen out of fold there).
 DOUBTFUL_NET = 0.5
 # The same for a message the word lists found calm ("would it be enough?" reads as a
@@ -309,7 +309,7 @@ class Engine:
             return careful, None
         reply = self._reply(text)
         sure = reply.kind is Kind.ANSWER and reply.score >= CONFIDENT_ANSWER
-        if sure and not verdict.unwell and reply.entry_id not in self._withheld:
+        if sure and not verdict.unwell and not self._would_give_withheld(reply):
             return verdict, reply
         urgency, category = read()
         bar = max(model.threshold, CALM_NET_THRESHOLD if verdict.calm else 0.0)

@@ -88,7 +88,31 @@ def _concepts(r: Reader, raw: Any) -> dict[str, tuple[str, ...]]:
         where = f"concepts.{name}"
         if name in BUILTIN_CONCEPTS:
             raise r.doc.error(where, f"'{name}' is computed from numbers; pick another name")
-        out[str(name)] = tuple(p.lower() for p in r.texts(phrases, where, limit=MAX_PHRASE_CHARS))
+        out[str(name)] = _phrases(r, phrases, where)
+    return out
+
+
+def _phrases(r: Reader, raw: Any, where: str) -> tuple[str, ...]:
+    """A concept's phrases: a list, or a mapping of `phrases` and, written once each,
+    `subjects` and the `verbs` that follow every one of them ("laptop is", "laptop keeps")."""
+    if not isinstance(raw, dict):
+        return tuple(p.lower() for p in r.texts(raw, where, limit=MAX_PHRASE_CHARS))
+    for key in raw:
+        if key not in ("phrases", "subjects", "verbs"):
+            raise r.doc.error(f"{where}.{key}", "is not phrases, subjects or verbs")
+    words = {
+        key: r.texts(raw.get(key), f"{where}.{key}", allow_empty=True, limit=MAX_PHRASE_CHARS)
+        for key in ("phrases", "subjects", "verbs")
+    }
+    if bool(words["subjects"]) != bool(words["verbs"]):
+        raise r.doc.error(where, "needs both subjects and verbs, or neither")
+    pairs = [f"{s} {v}" for s in words["subjects"] for v in words["verbs"]]
+    out = tuple(p.lower() for p in (*words["phrases"], *pairs))
+    for i, phrase in enumerate(out):
+        if phrase in out[:i]:
+            raise r.doc.error(where, f"'{phrase}' is listed twice")
+    if not out:
+        raise r.doc.error(where, "must not be empty")
     return out
 
 

@@ -657,6 +657,25 @@ def test_a_rule_naming_an_unknown_concept_is_a_located_error(tmp_path: Path) -> 
             "is not a triage category",
             "careful_lines.poisoning",
         ),
+        # A concept written as subjects and verbs: both, nothing else, nothing twice.
+        (
+            "    verbs: [is, isnt,",
+            "    nouns: [is, isnt,",
+            "is not phrases, subjects or verbs",
+            "concepts.thing.nouns",
+        ),
+        (
+            "    verbs: [is, isnt, has, had, keeps, just, completely, totally, collapsed]",
+            "",
+            "needs both subjects and verbs",
+            "concepts.thing",
+        ),
+        (
+            '"laptop wont", "laptop not",',
+            '"laptop wont", "laptop is",',
+            "'laptop is' is listed twice",
+            "concepts.thing",
+        ),
     ],
 )
 def test_bad_triage_content_is_a_located_error(
@@ -666,6 +685,14 @@ def test_bad_triage_content_is_a_located_error(
         load_triage(_triage_file(tmp_path, old, new))
     assert message in str(info.value) and info.value.line > 1
     assert info.value.field_name == field
+
+
+def test_a_concept_of_subjects_and_verbs_holds_each_pair(engine: Engine) -> None:
+    """ "laptop is" and "cake collapsed" are written once as subjects and verbs."""
+    thing = engine.content.triage.lexicon.concepts["thing"]
+    assert {"laptop is", "cake collapsed", "phone keeps", "washing machine went"} <= set(thing)
+    assert "laptop" not in thing  # never a bare noun
+    assert engine.assess("my laptop is completely unresponsive").category is None
 
 
 @pytest.mark.parametrize("section", ["careful_lines", "replies"])
